@@ -1,0 +1,1 @@
+"""CRM Workbench: an agent-based market simulation for teaching and researching CRM."""

@@ -20,9 +20,7 @@ def require_columns(data: pd.DataFrame, columns: Iterable[str], name: str = "dat
     """Raise a DataError listing the required columns that ``data`` lacks."""
     missing = [c for c in columns if c not in data.columns]
     if missing:
-        raise DataError(
-            f"{name}: missing column(s) {missing}; the table has {list(data.columns)}"
-        )
+        raise DataError(f"{name}: missing column(s) {missing}; the table has {list(data.columns)}")
 
 
 def require_numeric(data: pd.DataFrame, column: str, name: str = "data") -> None:

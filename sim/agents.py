@@ -1,0 +1,569 @@
+"""The agents: customers who move through the relationship lifecycle, and firms.
+
+A customer's ``step`` is one month of their life, phase by phase, in the order of the
+course's chapters: hear about firms, feel a need, weigh the offers, buy (or not), judge
+the experience, talk to friends, grow or lose trust, and perhaps leave. Every decision
+is a rule from ``sim.rules``; every consequence is booked by the market.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import mesa
+from mesa.discrete_space import FixedAgent
+
+from sim.economics import basket_growth, cost_to_serve, price_premium, profit_by_source
+from sim.rules.choice import choice_probabilities
+from sim.rules.diffusion import adoption_probability
+from sim.rules.loyalty import defection_probability
+from sim.rules.ops import clip
+from sim.rules.relationship import Stage, next_stage, updated_strength
+from sim.rules.satisfaction import (
+    adapted_expectation,
+    cumulative_satisfaction,
+    purchase_satisfaction,
+)
+from sim.rules.service import (
+    CORE_FAILURE_SHARE,
+    failure_probability,
+    performance_after_failure,
+)
+from sim.rules.switching import (
+    KEAVENEY_SHARES,
+    REASONS,
+    ChurnReason,
+    competition_grievance,
+    faded,
+    inconvenience_grievance,
+    pricing_grievance,
+)
+from sim.rules.value import perceived_value, total_customer_cost, total_customer_value
+from sim.rules.word_of_mouth import image_after_warnings, referral_probability, warning_probability
+from sim.scenario import FirmSettings
+
+if TYPE_CHECKING:
+    from sim.model import Market
+
+#: Position of each reason in a customer's grievance list.
+REASON_INDEX = {reason: i for i, reason in enumerate(REASONS)}
+#: Keaveney's shares as the baseline of every customer's grievances.
+BASELINE_GRIEVANCE = tuple(0.3 * KEAVENEY_SHARES[r] for r in REASONS)
+#: Weight of a service failure that was put right (it still happened).
+RECOVERED_INCIDENT = 0.3
+#: Share of the gap to the price paid that the reference price closes each purchase.
+REFERENCE_PRICE_ADAPTATION = 0.2
+#: Scale of the inconvenience grievance added at each purchase.
+INCONVENIENCE_SCALE = 0.25
+
+
+class FirmPolicy(Protocol):
+    """A strategy a firm applies each month (acquisition, retention, pricing...)."""
+
+    def act(self, firm: "Firm", market: "Market") -> None:
+        """Change the firm's offer or act on its customers for this month."""
+
+
+class Firm(mesa.Agent):
+    """A supplier in the market: its offer and the policies it applies each month."""
+
+    def __init__(self, market: "Market", settings: FirmSettings, index: int) -> None:
+        super().__init__(market)
+        self.index = index
+        self.name = settings.name
+        self.is_focal = index == 0
+        self.price = settings.price
+        self.unit_cost = settings.unit_cost
+        self.product = settings.product
+        self.service = settings.service
+        self.personnel = settings.personnel
+        self.image = settings.image
+        self.convenience = settings.convenience
+        self.advertising = settings.advertising
+        self.advertising_spend = settings.advertising_spend
+        self.service_failure_rate = settings.service_failure_rate
+        self.recovery_quality = settings.recovery_quality
+        self.policies: list[FirmPolicy] = []
+
+    def step(self) -> None:
+        """Apply the firm's policies for next month (strategies plug in here)."""
+        for policy in self.policies:
+            policy.act(self, self.model)
+
+    def __repr__(self) -> str:
+        return f"Firm({self.name!r})"
+
+
+@dataclass(slots=True)
+class MonthBooks:
+    """What one customer brought one firm in one month, before costs are settled."""
+
+    tenure: int
+    served: bool
+    revenue: float = 0.0
+    cogs: float = 0.0
+    base_margin: float = 0.0
+    extra_margin: float = 0.0
+    premium_revenue: float = 0.0
+    acquisition_cost: float = 0.0
+
+
+class Customer(FixedAgent):
+    """A customer: hears of firms, buys when a need arises, judges, talks, stays or leaves."""
+
+    def __init__(self, market: "Market", customer_id: int, traits, i: int) -> None:
+        super().__init__(market)
+        behaviour = market.settings.behaviour
+        n_firms = len(market.settings.firms)
+        # Traits: who this customer is (fixed).
+        self.customer_id = customer_id
+        self.segment = traits.segment_names[traits.segment[i]]
+        self.value_weights = tuple(float(w) for w in traits.value_weights[i])
+        self.price_weight = float(traits.price_weight[i])
+        self.time_weight = float(traits.time_weight[i])
+        self.learning_rate = float(traits.learning_rate[i])
+        self.need_rate = float(traits.need_rate[i])
+        self.items_rate = float(traits.items_rate[i])
+        self.referral_propensity = float(traits.referral_propensity[i])
+        self.churn_probability = float(traits.churn_probability[i])
+        self.product_cum_weights = [float(w) for w in traits.product_weights[i].cumsum()]
+        self.contacts: tuple[Customer, ...] = ()
+        # State: where the relationship stands (changes every month).
+        self.stage = Stage.PROSPECT
+        self.supplier: Firm | None = None
+        self.former_supplier: Firm | None = None
+        self.lapsed_from: Firm | None = None
+        self.aware = [False] * n_firms
+        self.satisfaction = 3.0
+        self.expectation = behaviour.initial_expectation
+        self.strength = 0.5
+        self.tenure = 0
+        self.purchases = 0
+        self.months_since_purchase = 0
+        self.reference_price = market.reference_price
+        self.bonds = 0.0
+        self.warnings = [0.0] * n_firms
+        self.warnings_month = 0
+        self.grievances = [0.0] * len(REASONS)
+        self.grievances_month = 0
+        self.referrers: dict[int, Customer] = {}
+        self.referral_credit = [0.0] * n_firms
+        self.margin_total = 0.0
+        self.months_served = 0
+        self.lifetime_purchases = 0
+        self.lifetime_spend = 0.0
+        self._books: dict[Firm, MonthBooks] = {}
+
+    def __repr__(self) -> str:
+        supplier = self.supplier.name if self.supplier else None
+        return f"Customer({self.customer_id}, {self.stage.label}, supplier={supplier})"
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        """One month in this customer's life, phase by phase (DESIGN §3, phases 1-9)."""
+        self.open_books()
+        self.hear_about_firms()  # 1. awareness: advertising and word of mouth (Bass)
+        if self.stage is Stage.CHURNED:
+            self.reconsider_former_supplier()  # win-back
+        if self.feels_need():  # 2. need recognition
+            options = self.consideration_set()  # 3. information search
+            firm = self.choose(options)  # 4-5. evaluation and choice
+            if firm is not None:
+                self.buy_from(firm)  # 5-6. basket, spend, post-purchase experience
+        if self.supplier is not None:
+            self.talk_to_contacts()  # 7. word of mouth and referrals
+            self.update_relationship()  # 8. trust and lifecycle stage
+            self.consider_leaving()  # 9. defection, with a reason
+        self.close_books()  # economics of the month
+
+    # ------------------------------------------------------------------ 1. awareness
+    def hear_about_firms(self) -> None:
+        """Each unknown firm may reach the customer by advertising or word of mouth."""
+        market = self.model
+        imitation = market.settings.behaviour.word_of_mouth
+        for firm in market.firms:
+            if self.aware[firm.index]:
+                continue
+            chance = adoption_probability(
+                firm.advertising, imitation, market.adopter_share(self, firm)
+            )
+            draw = self.random.random()
+            if draw < chance:
+                self.aware[firm.index] = True
+                channel = "advertising" if draw < firm.advertising else "word_of_mouth"
+                market.log_contact(self, firm, channel)
+
+    def reconsider_former_supplier(self) -> None:
+        """A churned customer may let the firm they left back into consideration."""
+        market = self.model
+        if self.lapsed_from is not None:
+            if self.random.random() < market.settings.lifecycle.win_back_rate:
+                market.log_contact(self, self.lapsed_from, "win_back")
+                self.lapsed_from = None
+
+    # ------------------------------------------------------------------ 2-5. buying
+    def feels_need(self) -> bool:
+        """A purchase occasion arises at the customer's category need rate."""
+        return self.random.random() < self.need_rate
+
+    def consideration_set(self) -> list[Firm]:
+        """Firms the customer knows of, minus the one they left (until won back)."""
+        return [f for f in self.model.firms if self.aware[f.index] and f is not self.lapsed_from]
+
+    def perceived_value(self, firm: Firm) -> float:
+        """Customer perceived value of a firm's offer: value minus cost (with habit)."""
+        behaviour = self.model.settings.behaviour
+        image = image_after_warnings(
+            firm.image, self.recent_warnings()[firm.index], behaviour.warning_impact
+        )
+        value = total_customer_value(
+            firm.product, firm.service, firm.personnel, image, self.value_weights
+        )
+        current = firm is self.supplier
+        switching = behaviour.switching_cost if self.supplier is not None and not current else 0.0
+        cost = total_customer_cost(
+            firm.price,
+            self.reference_price,
+            self.price_weight,
+            firm.convenience,
+            self.time_weight,
+            switching,
+        )
+        return perceived_value(value, cost, behaviour.inertia if current else 0.0)
+
+    def choose(self, options: list[Firm]) -> Firm | None:
+        """Pick a firm (or nothing) by multinomial logit over perceived values."""
+        if not options:
+            return None
+        behaviour = self.model.settings.behaviour
+        values = [self.perceived_value(firm) for firm in options]
+        if self.supplier in options:
+            mine = values[options.index(self.supplier)]
+            rivals = [v for f, v in zip(options, values, strict=True) if f is not self.supplier]
+            if rivals:
+                best = max(rivals) - behaviour.switching_cost
+                self.add_grievance(
+                    ChurnReason.COMPETITION,
+                    competition_grievance(best, mine - behaviour.inertia),
+                )
+        shares = choice_probabilities(values, behaviour.no_purchase_utility, behaviour.choice_scale)
+        draw = self.random.random()
+        for firm, share in zip(options, shares, strict=False):
+            if draw < share:
+                return firm
+            draw -= share
+        return None
+
+    def buy_from(self, firm: Firm) -> None:
+        """Buy a basket: a starting basket plus what tenure adds (increased purchases)."""
+        if firm is not self.supplier:
+            self.join(firm)
+        market = self.model
+        economics = market.settings.economics
+        growth = basket_growth(
+            self.tenure, economics.basket_growth_per_year, economics.basket_growth_years
+        )
+        base_items = 1 + _poisson(self.random, max(self.items_rate - 1.0, 0.0))
+        extra_items = _poisson(self.random, self.items_rate * growth)
+        premium = price_premium(
+            self.tenure, economics.price_premium_per_year, economics.price_premium_cap
+        )
+        picks = self.random.choices(
+            market.products, cum_weights=self.product_cum_weights, k=base_items + extra_items
+        )
+        counts: dict[str, list] = {}
+        for k, product in enumerate(picks):
+            entry = counts.setdefault(product.name, [product, 0, 0])
+            entry[1 if k < base_items else 2] += 1
+        books = self.books_for(firm)
+        lines = []
+        for product, base, extra in counts.values():
+            list_price = firm.price * product.price_factor
+            unit_cost = firm.unit_cost * product.cost_factor
+            quantity = base + extra
+            unit_price = list_price * (1.0 + premium)
+            lines.append((product.name, quantity, unit_price))
+            books.revenue += unit_price * quantity
+            books.cogs += unit_cost * quantity
+            books.base_margin += (list_price - unit_cost) * base
+            books.extra_margin += (list_price - unit_cost) * extra
+            books.premium_revenue += list_price * premium * quantity
+        market.log_transaction(self, firm, lines)
+        self.purchases += 1
+        self.lifetime_purchases += 1
+        self.lifetime_spend += sum(q * p for _, q, p in lines)
+        self.months_since_purchase = 0
+        self.experience(firm, firm.price * (1.0 + premium))
+
+    # ------------------------------------------------------------------ 6. post-purchase
+    def experience(self, firm: Firm, price_paid: float) -> None:
+        """Judge the purchase: performance against expectation (Oliver's disconfirmation)."""
+        market = self.model
+        behaviour = market.settings.behaviour
+        performance = total_customer_value(
+            firm.product, firm.service, firm.personnel, firm.image, self.value_weights
+        ) + self.random.gauss(0.0, behaviour.performance_noise)
+        if self.random.random() < failure_probability(firm.service_failure_rate, firm.service):
+            performance = self.suffer_service_failure(firm, performance)
+        performance = clip(performance, 0.0, 1.0)
+        latest = purchase_satisfaction(
+            performance, self.expectation, behaviour.disconfirmation_weight
+        )
+        if self.purchases == 1:
+            self.satisfaction = latest
+        else:
+            self.satisfaction = cumulative_satisfaction(
+                self.satisfaction, latest, behaviour.satisfaction_memory
+            )
+        self.expectation = adapted_expectation(
+            self.expectation, performance, behaviour.expectation_adaptation
+        )
+        self.add_grievance(
+            ChurnReason.PRICING,
+            pricing_grievance(price_paid, self.reference_price, self.price_weight),
+        )
+        self.add_grievance(
+            ChurnReason.INCONVENIENCE,
+            INCONVENIENCE_SCALE * inconvenience_grievance(firm.convenience, self.time_weight),
+        )
+        self.reference_price += REFERENCE_PRICE_ADAPTATION * (price_paid - self.reference_price)
+
+    def suffer_service_failure(self, firm: Firm, performance: float) -> float:
+        """A failure (core or encounter, Keaveney); a complaint; a recovery or not."""
+        market = self.model
+        behaviour = market.settings.behaviour
+        core = self.random.random() < CORE_FAILURE_SHARE
+        reason = ChurnReason.CORE_SERVICE_FAILURE if core else ChurnReason.SERVICE_ENCOUNTER_FAILURE
+        severity = behaviour.failure_severity_core if core else behaviour.failure_severity_encounter
+        complained = self.random.random() < behaviour.complaint_rate
+        recovered = complained and self.random.random() < firm.recovery_quality
+        self.add_grievance(reason, RECOVERED_INCIDENT if recovered else 1.0)
+        if complained and not recovered:
+            self.add_grievance(ChurnReason.RESPONSE_TO_FAILURE, 1.0)
+        market.log_service_event(self, firm, reason.value, complained, recovered)
+        return performance_after_failure(
+            performance, severity, complained, recovered, behaviour.recovery_bonus
+        )
+
+    # ------------------------------------------------------------------ 7. word of mouth
+    def talk_to_contacts(self) -> None:
+        """Promoters refer a friend to their supplier; detractors warn one."""
+        market = self.model
+        firm = self.supplier
+        if self.random.random() < referral_probability(self.satisfaction, self.referral_propensity):
+            friend = market.pick_contact(self)
+            if friend is not None and friend.supplier is not firm:
+                friend.receive_referral(self, firm)
+        if self.random.random() < warning_probability(self.satisfaction, self.referral_propensity):
+            friend = market.pick_contact(self)
+            if friend is not None:
+                friend.hear_warning(firm)
+
+    def hear_warning(self, firm: Firm) -> None:
+        """A detractor warns this customer about ``firm``."""
+        self.recent_warnings()[firm.index] += 1.0
+
+    def recent_warnings(self) -> list[float]:
+        """Warnings heard per firm, faded to this month (one fade per month)."""
+        months = self.model.month - self.warnings_month
+        if months:
+            self.warnings_month = self.model.month
+            if any(self.warnings):
+                keep = self.model.settings.behaviour.grievance_decay**months
+                self.warnings = [faded(w, keep) for w in self.warnings]
+        return self.warnings
+
+    def receive_referral(self, referrer: "Customer", firm: Firm) -> None:
+        """A friend recommends their supplier: the customer now knows of it."""
+        if firm.index in self.referrers:
+            return
+        self.referrers[firm.index] = referrer
+        market = self.model
+        if not self.aware[firm.index]:
+            self.aware[firm.index] = True
+        market.log_contact(self, firm, "referral")
+        market.log_referral(referrer, self, firm, "referred")
+
+    # ------------------------------------------------------------------ 8. relationship
+    def update_relationship(self) -> None:
+        """Trust follows satisfaction; the lifecycle stage follows trust and behaviour."""
+        lifecycle = self.model.settings.lifecycle
+        self.strength = updated_strength(self.strength, self.satisfaction, self.learning_rate)
+        stage = Stage(
+            next_stage(
+                self.stage,
+                self.strength,
+                self.purchases,
+                self.tenure,
+                self.months_since_purchase,
+                lifecycle.formation_purchases,
+                lifecycle.formation_strength,
+                lifecycle.stability_strength,
+                lifecycle.stability_tenure,
+                lifecycle.decline_strength,
+                lifecycle.decline_recency,
+            )
+        )
+        if stage is not self.stage:
+            self.model.log_stage(self, self.supplier, self.stage, stage, "relationship")
+            self.stage = stage
+
+    # ------------------------------------------------------------------ 9. defection
+    def consider_leaving(self) -> None:
+        """Leave with the monthly defection hazard (satisfaction-loyalty curve or fixed)."""
+        defection = self.model.settings.defection
+        if not defection.enabled:
+            return
+        if defection.model == "fixed":
+            hazard = self.churn_probability
+        else:
+            hazard = defection_probability(
+                self.satisfaction,
+                self.bonds,
+                self.strength,
+                defection.base_rate,
+                defection.commitment_protection,
+            )
+        if self.random.random() < hazard:
+            self.leave(self.reason_to_leave())
+
+    def add_grievance(self, reason: ChurnReason, weight: float) -> None:
+        """Remember an incident that could make the customer leave."""
+        self.recent_grievances()[REASON_INDEX[reason]] += weight
+
+    def recent_grievances(self) -> list[float]:
+        """Grievances above the baseline, faded to this month (one fade per month)."""
+        months = self.model.month - self.grievances_month
+        if months:
+            self.grievances_month = self.model.month
+            if any(self.grievances):
+                keep = self.model.settings.behaviour.grievance_decay**months
+                self.grievances = [faded(g, keep) for g in self.grievances]
+        return self.grievances
+
+    def reason_to_leave(self) -> ChurnReason:
+        """Draw the reason in proportion to Keaveney's baseline plus remembered grievances."""
+        weights = [
+            base + g for base, g in zip(BASELINE_GRIEVANCE, self.recent_grievances(), strict=True)
+        ]
+        return self.random.choices(REASONS, weights=weights)[0]
+
+    # ------------------------------------------------------------------ joining and leaving
+    def join(self, firm: Firm) -> None:
+        """Become the firm's customer: a first purchase, a switch, or a win-back."""
+        market = self.model
+        if self.supplier is not None:
+            self.leave(self.reason_to_leave(), switched_to=firm)
+        won_back = firm is self.former_supplier
+        if won_back:
+            cause, stage = "won_back", Stage.FORMATION
+        else:
+            cause = "first_purchase" if self.stage is Stage.PROSPECT else "acquired"
+            stage = Stage.EXPLORATION
+        market.log_stage(self, firm, self.stage, stage, cause)
+        self.stage = stage
+        self.supplier = firm
+        self.tenure = 0
+        self.purchases = 0
+        self.months_since_purchase = 0
+        self.strength = 0.5
+        self.satisfaction = 3.0
+        self.margin_total = 0.0
+        self.months_served = 0
+        self.grievances = [0.0] * len(REASONS)
+        self.books_for(
+            firm, served=True
+        ).acquisition_cost += market.settings.economics.acquisition_cost
+        market.count_acquisition(firm, won_back)
+        referrer = self.referrers.pop(firm.index, None)
+        if referrer is not None:
+            referrer.referral_credit[firm.index] += market.settings.economics.referral_value
+            market.log_referral(referrer, self, firm, "converted")
+
+    def leave(self, reason: ChurnReason, switched_to: Firm | None = None) -> None:
+        """End the relationship with the current supplier, for a reason."""
+        market = self.model
+        firm = self.supplier
+        market.log_churn(self, firm, reason, switched_to)
+        market.log_stage(self, firm, self.stage, Stage.CHURNED, reason.value)
+        self.stage = Stage.CHURNED
+        self.supplier = None
+        self.former_supplier = firm
+        self.lapsed_from = firm
+        self.grievances = [0.0] * len(REASONS)
+
+    # ------------------------------------------------------------------ economics
+    def open_books(self) -> None:
+        """Start the month: the current supplier serves the customer this month."""
+        self._books = {}
+        if self.supplier is not None:
+            self.months_since_purchase += 1
+            self.books_for(self.supplier, served=True)
+
+    def books_for(self, firm: Firm, served: bool = False) -> MonthBooks:
+        """This month's books with a firm (opened on first use)."""
+        books = self._books.get(firm)
+        if books is None:
+            books = MonthBooks(tenure=self.tenure if firm is self.supplier else 0, served=served)
+            self._books[firm] = books
+        elif served:
+            books.served = True
+        return books
+
+    def close_books(self) -> None:
+        """Settle the month with each firm: costs, referrals, profit by source."""
+        market = self.model
+        economics = market.settings.economics
+        for firm in market.firms:
+            if self.referral_credit[firm.index]:
+                self.books_for(firm)
+        for firm, books in self._books.items():
+            if books.served:
+                new_cost = economics.cost_to_serve_new
+                serve_cost = cost_to_serve(
+                    books.tenure,
+                    new_cost,
+                    economics.cost_to_serve_floor,
+                    economics.cost_to_serve_halflife_months,
+                )
+                retention_cost = economics.retention_cost
+            else:
+                new_cost = serve_cost = retention_cost = 0.0
+            referrals = self.referral_credit[firm.index]
+            self.referral_credit[firm.index] = 0.0
+            sources = profit_by_source(
+                books.base_margin,
+                books.extra_margin,
+                books.premium_revenue,
+                new_cost,
+                serve_cost,
+                referrals,
+                books.acquisition_cost,
+                retention_cost,
+            )
+            market.log_customer_month(self, firm, books, serve_cost, sources)
+            if firm is self.supplier:
+                self.margin_total += sources["profit"] + books.acquisition_cost
+                self.months_served += 1
+        if self.supplier is not None:
+            self.tenure += 1
+
+    @property
+    def mean_margin(self) -> float:
+        """Average monthly margin with the current supplier (acquisition cost excluded)."""
+        return self.margin_total / self.months_served if self.months_served else 0.0
+
+
+def _poisson(random, mean: float) -> int:
+    """A Poisson draw from Python's generator (Knuth; normal approximation above 30)."""
+    if mean <= 0.0:
+        return 0
+    if mean > 30.0:
+        return max(0, round(random.gauss(mean, math.sqrt(mean))))
+    limit = math.exp(-mean)
+    count = 0
+    product = random.random()
+    while product > limit:
+        count += 1
+        product *= random.random()
+    return count

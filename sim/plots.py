@@ -1,0 +1,85 @@
+"""Figures for notebooks, CLI reports and dashboards. Each takes plain DataFrames.
+
+Every figure has a title, axis labels and units, so it can be projected in class as is.
+"""
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.economics import PROFIT_SOURCES
+from sim.rules.relationship import Stage
+from sim.rules.switching import REASONS
+
+STAGE_COLOURS = {
+    "prospect": "#c7c7c7",
+    "exploration": "#9ecae1",
+    "formation": "#4292c6",
+    "stability": "#08519c",
+    "decline": "#fd8d3c",
+    "churned": "#a50f15",
+}
+
+
+def lifecycle_stages(kpis: pd.DataFrame, title: str = "Customers by lifecycle stage") -> Figure:
+    """Stacked area of how many customers are in each lifecycle stage, month by month."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    labels = [s.label for s in Stage]
+    ax.stackplot(
+        kpis["month"],
+        [kpis[label] for label in labels],
+        labels=labels,
+        colors=[STAGE_COLOURS[label] for label in labels],
+    )
+    ax.set(title=title, xlabel="Month", ylabel="Customers (people)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.margins(x=0)
+    fig.tight_layout()
+    return fig
+
+
+def churn_by_reason(kpis: pd.DataFrame, title: str = "Why customers left") -> Figure:
+    """Total defections over the run by Keaveney's switching reason."""
+    totals = pd.Series(
+        {r.value.replace("_", " "): kpis["churn_" + r.value].sum() for r in REASONS}
+    ).sort_values()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.barh(totals.index, totals.to_numpy(), color="#a50f15")
+    ax.set(title=title, xlabel="Defections over the run (customers)", ylabel="Reason (Keaveney)")
+    fig.tight_layout()
+    return fig
+
+
+def profit_and_equity(kpis: pd.DataFrame, title: str = "Profit and customer equity") -> Figure:
+    """Monthly profit and customer equity (sum of CLVs of current customers)."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    top.plot(kpis["month"], kpis["profit"], color="#238b45")
+    top.axhline(0.0, color="grey", linewidth=0.8)
+    top.set(title=title, ylabel="Profit per month (currency)")
+    bottom.plot(kpis["month"], kpis["customer_equity"], color="#08519c")
+    bottom.set(xlabel="Month", ylabel="Customer equity (currency)")
+    fig.tight_layout()
+    return fig
+
+
+def profit_by_tenure(
+    customer_months: pd.DataFrame,
+    title: str = "Profit per customer by tenure year (Reichheld & Sasser)",
+) -> Figure:
+    """Mean yearly profit per customer by tenure year, stacked by source of profit."""
+    data = customer_months.assign(year=customer_months["tenure_months"] // 12 + 1)
+    per_customer = data.groupby(["year", "customer_id"])[
+        [*PROFIT_SOURCES, "acquisition_cost"]
+    ].sum()
+    yearly = per_customer.groupby("year").mean()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    bottom = pd.Series(0.0, index=yearly.index)
+    for source in PROFIT_SOURCES:
+        ax.bar(yearly.index, yearly[source], bottom=bottom, label=source.replace("_", " "))
+        bottom = bottom + yearly[source]
+    ax.bar(yearly.index, -yearly["acquisition_cost"], color="#a50f15", label="acquisition cost")
+    ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.set(title=title, xlabel="Tenure year", ylabel="Profit per customer per year (currency)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.tight_layout()
+    return fig

@@ -273,25 +273,30 @@ class Customer(FixedAgent):
         )
         counts: dict[str, list] = {}
         for k, product in enumerate(picks):
-            entry = counts.setdefault(product.name, [product, 0, 0])
+            entry = counts.get(product.name)
+            if entry is None:
+                entry = counts[product.name] = [product, 0, 0]
             entry[1 if k < base_items else 2] += 1
         books = self.books_for(firm)
         lines = []
+        amount = cost = 0.0
         for product, base, extra in counts.values():
             list_price = firm.price * product.price_factor
             unit_cost = firm.unit_cost * product.cost_factor
             quantity = base + extra
             unit_price = list_price * (1.0 + premium)
             lines.append((product.name, quantity, unit_price))
-            books.revenue += unit_price * quantity
-            books.cogs += unit_cost * quantity
+            amount += unit_price * quantity
+            cost += unit_cost * quantity
             books.base_margin += (list_price - unit_cost) * base
             books.extra_margin += (list_price - unit_cost) * extra
             books.premium_revenue += list_price * premium * quantity
-        market.log_transaction(self, firm, lines)
+        books.revenue += amount
+        books.cogs += cost
+        market.log_transaction(self, firm, lines, amount, cost)
         self.purchases += 1
         self.lifetime_purchases += 1
-        self.lifetime_spend += sum(q * p for _, q, p in lines)
+        self.lifetime_spend += amount
         self.months_since_purchase = 0
         self.experience(firm, firm.price * (1.0 + premium))
 

@@ -79,7 +79,15 @@ def profit_by_source(
         "acquisition_cost": acquisition_cost,
         "retention_cost": retention_cost,
     }
-    sources["profit"] = sum(sources[s] for s in PROFIT_SOURCES) - acquisition_cost - retention_cost
+    sources["profit"] = (
+        base_margin
+        + extra_margin
+        + referrals
+        + premium_revenue
+        - serve_cost_now
+        - acquisition_cost
+        - retention_cost
+    )
     return sources
 
 

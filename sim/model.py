@@ -73,8 +73,9 @@ class Market(mesa.Model):
                 customer.contacts = tuple(
                     self.customers[n] for n in self.social_network.neighbors(customer.customer_id)
                 )
-        self._month_starts = [
-            _add_months(settings.market.start_date, m) for m in range(self.months + 1)
+        month_starts = [_add_months(settings.market.start_date, m) for m in range(self.months + 1)]
+        self._month_calendar = [
+            (start, calendar.monthrange(start.year, start.month)[1]) for start in month_starts
         ]
         self._next_transaction_id = 0
         self._kpi_rows: list[dict] = []
@@ -202,28 +203,34 @@ class Market(mesa.Model):
         )
 
     def log_transaction(
-        self, customer: Customer, firm: Firm, lines: list[tuple[str, int, float]]
+        self,
+        customer: Customer,
+        firm: Firm,
+        lines: list[tuple[str, int, float]],
+        amount: float,
+        cost: float,
     ) -> None:
-        """A purchase and its line items (product, quantity, unit price)."""
+        """A purchase (on a random day of the month) and its line items."""
         transaction_id = self._next_transaction_id
         self._next_transaction_id += 1
-        amount = 0.0
         items = 0
-        cost = 0.0
-        factors = {p.name: p.cost_factor for p in self.products}
+        add = self.warehouse.add
         for product, quantity, unit_price in lines:
-            line_amount = quantity * unit_price
-            amount += line_amount
             items += quantity
-            cost += quantity * firm.unit_cost * factors[product]
-            self.warehouse.add(
+            add(
                 "line_items",
-                (transaction_id, customer.customer_id, product, quantity, unit_price, line_amount),
+                (
+                    transaction_id,
+                    customer.customer_id,
+                    product,
+                    quantity,
+                    unit_price,
+                    quantity * unit_price,
+                ),
             )
-        start = self._month_starts[self.month - 1]
-        days = calendar.monthrange(start.year, start.month)[1]
-        date = start + dt.timedelta(days=self.random.randrange(days))
-        self.warehouse.add(
+        start, days = self._month_calendar[self.month - 1]
+        date = start + dt.timedelta(days=int(self.random.random() * days))
+        add(
             "transactions",
             (
                 transaction_id,

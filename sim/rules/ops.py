@@ -19,16 +19,19 @@ _ARRAY = np.ndarray
 
 def where(condition: bool | np.ndarray, if_true: Number, if_false: Number) -> Number:
     """Elementwise ``if_true if condition else if_false``."""
-    if isinstance(condition, _ARRAY) or isinstance(if_true, _ARRAY) or isinstance(if_false, _ARRAY):
-        return np.where(condition, if_true, if_false)
-    return if_true if condition else if_false
+    # Comparisons of Python numbers give the True/False singletons: the agent engine's path.
+    if condition is True and not isinstance(if_true, _ARRAY):
+        return if_true
+    if condition is False and not isinstance(if_false, _ARRAY):
+        return if_false
+    return np.where(condition, if_true, if_false)
 
 
 def clip(x: Number, low: float, high: float) -> Number:
     """Limit ``x`` to the closed interval [low, high]."""
     if isinstance(x, _ARRAY):
         return np.clip(x, low, high)
-    return min(max(x, low), high)
+    return low if x < low else high if x > high else x
 
 
 def minimum(a: Number, b: Number) -> Number:

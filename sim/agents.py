@@ -179,6 +179,8 @@ class Customer(FixedAgent):
     # ------------------------------------------------------------------ 1. awareness
     def hear_about_firms(self) -> None:
         """Each unknown firm may reach the customer by advertising or word of mouth."""
+        if all(self.aware):
+            return
         market = self.model
         imitation = market.settings.behaviour.word_of_mouth
         for firm in market.firms:
@@ -519,9 +521,10 @@ class Customer(FixedAgent):
         """Settle the month with each firm: costs, referrals, profit by source."""
         market = self.model
         economics = market.settings.economics
-        for firm in market.firms:
-            if self.referral_credit[firm.index]:
-                self.books_for(firm)
+        if any(self.referral_credit):
+            for firm in market.firms:
+                if self.referral_credit[firm.index]:
+                    self.books_for(firm)
         for firm, books in self._books.items():
             if books.served:
                 new_cost = economics.cost_to_serve_new

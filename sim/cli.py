@@ -78,6 +78,8 @@ def _run(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib import pyplot
+
     from sim import plots
     from sim.model import Market
 
@@ -91,7 +93,10 @@ def _run(args: argparse.Namespace) -> int:
     folder = args.out / scenario.name
     if folder.exists() and not folder.is_dir():
         raise CRMError(f"--out: '{folder}' exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CRMError(f"--out: cannot create folder '{folder}' ({exc.strerror})") from None
     database = folder / ("crm.duckdb" if args.backend == "duckdb" else "crm_parquet")
     market = Market(scenario, database=database, backend=args.backend)
     try:
@@ -103,16 +108,20 @@ def _run(args: argparse.Namespace) -> int:
     kpis = market.kpis()
     kpis.to_csv(folder / "kpis.csv", index=False)
     market.firm_kpis().to_csv(folder / "firm_kpis.csv", index=False)
+    focal = scenario.focal_firm.replace("'", "''")  # a quote in a firm's name, for SQL
     figures = {
         "lifecycle_stages.png": plots.lifecycle_stages(kpis),
         "churn_by_reason.png": plots.churn_by_reason(kpis),
         "profit_and_equity.png": plots.profit_and_equity(kpis),
         "profit_by_tenure.png": plots.profit_by_tenure(
-            market.sql(f"SELECT * FROM customer_months WHERE firm = '{scenario.focal_firm}'")
+            market.sql(f"SELECT * FROM customer_months WHERE firm = '{focal}'")
         ),
     }
     for name, figure in figures.items():
         figure.savefig(folder / name, dpi=110)
+        pyplot.close(figure)
+    if args.backend == "duckdb":
+        market.warehouse.connection.close()  # release the file (main() may run in a kernel)
     yearly = kpis[(kpis["month"] % 12 == 0) | (kpis["month"] == kpis["month"].max())]
     print(
         f"\n{scenario.name}: {scenario.market.customers} customers, "

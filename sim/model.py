@@ -22,7 +22,7 @@ from sim.population import build_network, customers_table, generate_traits, refe
 from sim.rules.relationship import Stage
 from sim.rules.switching import REASONS, ChurnReason
 from sim.scenario import Scenario
-from sim.warehouse import Backend, Warehouse
+from sim.warehouse import SCHEMA, Backend, Warehouse
 
 #: Months of history behind the retention rate used for customer equity.
 EQUITY_WINDOW = 12
@@ -57,6 +57,16 @@ class Market(mesa.Model):
         self.month = 0
         self.months = settings.market.months
         self.warehouse = Warehouse(database, backend=backend, batch_rows=batch_rows)
+        try:
+            self._populate(settings)
+        except BaseException:
+            self.warehouse.discard()  # a market that failed to build leaves no files
+            raise
+
+    # ------------------------------------------------------------------ set-up
+    def _populate(self, settings: Scenario) -> None:
+        """Firms, customers, network and the month-0 state (logged to the database)."""
+        self._log = {table: self.warehouse.appender(table) for table in SCHEMA}
         self.firms = [Firm(self, f, i) for i, f in enumerate(settings.firms)]
         self.products = settings.products
         self.reference_price = reference_item_price(settings)
@@ -86,7 +96,6 @@ class Market(mesa.Model):
         self._seed_initial_state()
         self._scan_customers()
 
-    # ------------------------------------------------------------------ set-up
     def _write_reference_tables(self, traits) -> None:
         self.warehouse.add_columns("customers", customers_table(traits))
         self.warehouse.add_columns(
@@ -145,6 +154,7 @@ class Market(mesa.Model):
         self.month += 1
         self._totals = [_empty_totals() for _ in self.firms]
         self.agents_by_type[Customer].shuffle_do("step")
+        self.warehouse.write_full()
         for firm in self.firms:
             firm.step()
         self._record_kpis(self._scan_customers())
@@ -184,14 +194,13 @@ class Market(mesa.Model):
     # ------------------------------------------------------------------ the log
     def log_contact(self, customer: Customer, firm: Firm, channel: str) -> None:
         """A firm reached a customer (advertising, word of mouth, referral, win-back)."""
-        self.warehouse.add("contacts", (customer.customer_id, firm.name, self.month, channel))
+        self._log["contacts"]((customer.customer_id, firm.name, self.month, channel))
 
     def log_stage(
         self, customer: Customer, firm: Firm | None, before: Stage, after: Stage, cause: str
     ) -> None:
         """A lifecycle transition."""
-        self.warehouse.add(
-            "lifecycle_events",
+        self._log["lifecycle_events"](
             (
                 customer.customer_id,
                 firm.name if firm else None,
@@ -214,11 +223,10 @@ class Market(mesa.Model):
         transaction_id = self._next_transaction_id
         self._next_transaction_id += 1
         items = 0
-        add = self.warehouse.add
+        line_items = self._log["line_items"]
         for product, quantity, unit_price in lines:
             items += quantity
-            add(
-                "line_items",
+            line_items(
                 (
                     transaction_id,
                     customer.customer_id,
@@ -230,8 +238,7 @@ class Market(mesa.Model):
             )
         start, days = self._month_calendar[self.month - 1]
         date = start + dt.timedelta(days=int(self.random.random() * days))
-        add(
-            "transactions",
+        self._log["transactions"](
             (
                 transaction_id,
                 customer.customer_id,
@@ -249,8 +256,7 @@ class Market(mesa.Model):
         self, customer: Customer, firm: Firm, category: str, complained: bool, recovered: bool
     ) -> None:
         """A service failure, whether the customer complained, whether it was put right."""
-        self.warehouse.add(
-            "service_events",
+        self._log["service_events"](
             (customer.customer_id, firm.name, self.month, category, complained, recovered),
         )
 
@@ -258,8 +264,7 @@ class Market(mesa.Model):
         self, customer: Customer, firm: Firm, reason: ChurnReason, switched_to: Firm | None
     ) -> None:
         """A customer left ``firm`` for ``reason`` (to a rival, or to no one)."""
-        self.warehouse.add(
-            "churn_events",
+        self._log["churn_events"](
             (
                 customer.customer_id,
                 firm.name,
@@ -274,8 +279,7 @@ class Market(mesa.Model):
 
     def log_referral(self, referrer: Customer, referred: Customer, firm: Firm, event: str) -> None:
         """A referral made ("referred") or turned into a customer ("converted")."""
-        self.warehouse.add(
-            "referrals",
+        self._log["referrals"](
             (referrer.customer_id, referred.customer_id, firm.name, self.month, event),
         )
 
@@ -290,8 +294,7 @@ class Market(mesa.Model):
         self, customer: Customer, firm: Firm, books, serve_cost: float, sources: dict
     ) -> None:
         """One customer-month of profit, split by Reichheld & Sasser's sources."""
-        self.warehouse.add(
-            "customer_months",
+        self._log["customer_months"](
             (
                 customer.customer_id,
                 firm.name,

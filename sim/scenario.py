@@ -12,7 +12,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.errors import ScenarioError
 
@@ -24,10 +33,33 @@ SEGMENT_NAMES = ("price_seeker", "quality_seeker", "convenience", "relationship_
 ELASTICITY_CLASSES = ("zero", "low", "high")
 
 
-class Section(BaseModel):
-    """Base of every scenario section: unknown keys are errors, values are checked."""
+class FieldProblem(ValueError):
+    """A check across several values, naming the field (below the section) at fault."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors, values are checked.
+
+    Numbers must be finite and written as numbers: TOML text ``"20"`` or ``true`` is not
+    silently read as 20 or 1.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = cls.model_fields[info.field_name].annotation
+        if kind in (int, float) and isinstance(value, bool | str):
+            wanted = "a whole number" if kind is int else "a number"
+            raise ValueError(
+                f"must be {wanted}, not {'text' if isinstance(value, str) else 'true/false'}"
+            )
+        return value
 
 
 class Info(Section):
@@ -63,7 +95,7 @@ class ValueWeights(Section):
     def _sum_to_one(self) -> Self:
         total = self.product + self.service + self.personnel + self.image
         if not math.isclose(total, 1.0, abs_tol=1e-6):
-            raise ValueError(f"value weights must sum to 1, got {total:g}")
+            raise ValueError(f"product+service+personnel+image must sum to 1, got {total:g}")
         return self
 
 
@@ -124,7 +156,7 @@ class ElasticityShares(Section):
     def _sum_to_one(self) -> Self:
         total = self.zero + self.low + self.high
         if not math.isclose(total, 1.0, abs_tol=1e-6):
-            raise ValueError(f"elasticity shares zero+low+high must sum to 1, got {total:g}")
+            raise ValueError(f"zero+low+high must sum to 1, got {total:g}")
         return self
 
 
@@ -148,12 +180,16 @@ class Population(Section):
     def _check_segments(self) -> Self:
         unknown = sorted(set(self.segments) - set(SEGMENT_NAMES))
         if unknown:
-            raise ValueError(f"unknown segment(s) {unknown}; allowed: {list(SEGMENT_NAMES)}")
+            raise FieldProblem(
+                "segments", f"unknown segment(s) {unknown}; allowed: {list(SEGMENT_NAMES)}"
+            )
         if not self.segments:
-            raise ValueError("at least one segment is needed")
+            raise FieldProblem(
+                "segments", f"at least one is needed; allowed: {list(SEGMENT_NAMES)}"
+            )
         total = sum(s.share for s in self.segments.values())
         if not math.isclose(total, 1.0, abs_tol=1e-6):
-            raise ValueError(f"segment shares must sum to 1, got {total:g}")
+            raise FieldProblem("segments", f"shares must sum to 1, got {total:g}")
         return self
 
 
@@ -246,7 +282,7 @@ class Defection(Section):
     from Beta(beta_alpha, beta_beta) (the sBG story of Fader & Hardie 2007).
     """
 
-    enabled: bool = True
+    enabled: StrictBool = True
     model: Literal["satisfaction", "fixed"] = "satisfaction"
     base_rate: Share = 0.02
     commitment_protection: Share = 0.5
@@ -297,8 +333,23 @@ class Scenario(Section):
         ):
             duplicates = sorted({n for n in names if names.count(n) > 1})
             if duplicates:
-                raise ValueError(f"{kind} names must be unique; repeated: {duplicates}")
+                raise FieldProblem(kind, f"names must be unique; repeated: {duplicates}")
         return self
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, name: str) -> str:
+        # The name is the output folder of a run: it must not lead out of --out.
+        if "/" in name or "\\" in name or name.startswith(".") or name != name.strip():
+            raise ValueError(
+                "is used as a folder name: no '/' or '\\', no leading '.' or spaces allowed"
+            )
+        return name
+
+    @staticmethod
+    def preset_names() -> list[str]:
+        """Names of the presets shipped in ``sim/scenarios/`` (as ``preset_names()``)."""
+        return preset_names()
 
     @property
     def focal_firm(self) -> str:
@@ -350,8 +401,14 @@ def _read_source(name_or_path: str | Path) -> tuple[str, str]:
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.parent != Path("."):
         if not path.is_file():
-            raise ScenarioError(f"scenario file '{path}' does not exist")
-        return path.read_text(encoding="utf-8"), str(path)
+            problem = "is not a file" if path.exists() else "does not exist"
+            raise ScenarioError(f"scenario file '{path}' {problem}")
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(
+                f"scenario file '{path}' cannot be read as UTF-8 text ({exc})"
+            ) from None
     name = str(name_or_path)
     if name not in preset_names():
         raise ScenarioError(
@@ -364,14 +421,22 @@ def _read_source(name_or_path: str | Path) -> tuple[str, str]:
 def _describe(exc: ValidationError, source: str) -> str:
     lines = []
     for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        loc = [str(part) for part in error["loc"]]
+        problem = error.get("ctx", {}).get("error")
+        if isinstance(problem, FieldProblem):
+            loc.append(problem.field)
+        field = ".".join(loc) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        value = repr(error["input"])
         if error["type"] == "extra_forbidden":
             lines.append(f"{source}: unknown field '{field}'; {_allowed_fields(error['loc'])}")
         elif error["type"] == "missing":
             lines.append(f"{source}: field '{field}' is required but missing")
+        elif isinstance(problem, FieldProblem) or len(value) > 80:
+            # A check across a whole section: its message names the values at fault.
+            lines.append(f"{source}: field '{field}': {message}")
         else:
-            message = error["msg"].removeprefix("Value error, ")
-            lines.append(f"{source}: field '{field}' = {error['input']!r}: {message}")
+            lines.append(f"{source}: field '{field}' = {value}: {message}")
     return "\n".join(lines)
 
 

@@ -18,11 +18,15 @@ _ARRAY = np.ndarray
 
 
 def where(condition: bool | np.ndarray, if_true: Number, if_false: Number) -> Number:
-    """Elementwise ``if_true if condition else if_false``."""
-    # Comparisons of Python numbers give the True/False singletons: the agent engine's path.
-    if condition is True and not isinstance(if_true, _ARRAY):
+    """Elementwise ``if_true if condition else if_false``.
+
+    A Python bool condition with a scalar branch (what comparing Python numbers gives:
+    the agent engine's path) picks the branch as it is; anything else goes through
+    ``np.where``, so an array argument always gives an array.
+    """
+    if condition is True and type(if_true) is not _ARRAY:
         return if_true
-    if condition is False and not isinstance(if_false, _ARRAY):
+    if condition is False and type(if_false) is not _ARRAY:
         return if_false
     return np.where(condition, if_true, if_false)
 

@@ -1,0 +1,162 @@
+"""Money: discount rates, cost to serve, profit by source, NPV and CLV, by hand."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim import economics
+from sim.economics import (
+    COST_ITEMS,
+    PROFIT_SOURCES,
+    basket_growth,
+    cost_to_serve,
+    monthly_rate,
+    npv,
+    price_premium,
+    profit_by_source,
+    retention_clv,
+)
+
+
+def test_monthly_rate_compounds_to_the_annual_rate():
+    assert monthly_rate(0.0) == 0.0
+    m = monthly_rate(0.10)
+    assert (1 + m) ** 12 == pytest.approx(1.10, rel=1e-12)
+    assert m < 0.10 / 12  # compounding: less than the simple twelfth
+    assert monthly_rate(0.2683) == pytest.approx(0.02, rel=1e-3)  # 1.02^12 = 1.2682
+
+
+def test_cost_to_serve_falls_with_tenure_toward_its_floor():
+    new, floor, halflife = 3.0, 0.4, 18.0
+    assert cost_to_serve(0, new, floor, halflife) == pytest.approx(3.0)
+    # Half the distance to the floor (1.2) after one half-life, a quarter after two.
+    assert cost_to_serve(18, new, floor, halflife) == pytest.approx(1.2 + 1.8 / 2)
+    assert cost_to_serve(36, new, floor, halflife) == pytest.approx(1.2 + 1.8 / 4)
+    months = np.arange(0, 241)
+    costs = cost_to_serve(months, new, floor, halflife)
+    assert np.all(np.diff(costs) < 0)
+    assert np.all(costs > floor * new)
+    assert costs[-1] == pytest.approx(floor * new, abs=0.01)
+
+
+def test_cost_to_serve_without_learning_is_constant():
+    costs = cost_to_serve(np.arange(50), 3.0, 1.0, 12.0)
+    np.testing.assert_allclose(costs, 3.0)
+
+
+def test_basket_growth_is_linear_then_capped():
+    assert basket_growth(0, 0.1, 5.0) == 0.0
+    assert basket_growth(12, 0.1, 5.0) == pytest.approx(0.1)
+    assert basket_growth(30, 0.1, 5.0) == pytest.approx(0.25)
+    assert basket_growth(60, 0.1, 5.0) == pytest.approx(0.5)
+    assert basket_growth(120, 0.1, 5.0) == pytest.approx(0.5)  # capped at 5 years
+
+
+def test_price_premium_grows_to_its_cap():
+    assert price_premium(0, 0.02, 0.08) == 0.0
+    assert price_premium(24, 0.02, 0.08) == pytest.approx(0.04)
+    assert price_premium(48, 0.02, 0.08) == pytest.approx(0.08)
+    assert price_premium(240, 0.02, 0.08) == pytest.approx(0.08)
+
+
+@given(tenure=st.lists(st.integers(0, 400), min_size=1, max_size=10))
+def test_tenure_effects_same_for_ints_and_arrays(tenure):
+    months = np.array(tenure)
+    for func, args in (
+        (cost_to_serve, (3.0, 0.4, 18.0)),
+        (basket_growth, (0.1, 5.0)),
+        (price_premium, (0.02, 0.08)),
+    ):
+        together = func(months, *args)
+        alone = [func(t, *args) for t in tenure]
+        np.testing.assert_allclose(together, alone, rtol=1e-12)
+
+
+def test_profit_by_source_by_hand():
+    sources = profit_by_source(
+        base_margin=16.0,
+        extra_margin=4.0,
+        premium_revenue=1.5,
+        serve_cost_new=3.0,
+        serve_cost_now=1.8,
+        referrals=20.0,
+        acquisition_cost=0.0,
+        retention_cost=2.0,
+    )
+    assert sources["base_profit"] == pytest.approx(13.0)
+    assert sources["increased_purchases"] == pytest.approx(4.0)
+    assert sources["reduced_operating_costs"] == pytest.approx(1.2)
+    assert sources["referrals"] == pytest.approx(20.0)
+    assert sources["price_premium"] == pytest.approx(1.5)
+    # Revenue above cost of goods, minus what it cost to serve and retain this month.
+    assert sources["profit"] == pytest.approx(16 + 4 + 1.5 + 20 - 1.8 - 2.0)
+    assert set(sources) == {*PROFIT_SOURCES, *COST_ITEMS, "profit"}
+
+
+@given(
+    values=st.lists(st.floats(0.0, 100.0), min_size=8, max_size=8),
+)
+def test_profit_sources_sum_to_the_profit(values):
+    sources = profit_by_source(*values)
+    total = sum(sources[s] for s in PROFIT_SOURCES) - sum(sources[c] for c in COST_ITEMS)
+    assert total == pytest.approx(sources["profit"], abs=1e-9)
+
+
+def test_new_customer_has_no_reduced_operating_costs():
+    sources = profit_by_source(10.0, 0.0, 0.0, 3.0, 3.0, 0.0, 40.0, 0.0)
+    assert sources["reduced_operating_costs"] == 0.0
+    assert sources["profit"] == pytest.approx(10.0 - 3.0 - 40.0)
+
+
+def test_npv_by_hand():
+    assert npv([100.0, 100.0, 100.0], 0.10) == pytest.approx(100 + 100 / 1.1 + 100 / 1.21)
+    assert npv([100.0, 100.0], 0.10, first_period=1) == pytest.approx(100 / 1.1 + 100 / 1.21)
+    assert npv([-40.0, 25.0, 25.0], 0.0) == pytest.approx(10.0)
+    assert npv([], 0.1) == 0.0
+
+
+def test_retention_clv_is_the_gupta_lehmann_closed_form():
+    m, r, d = 100.0, 0.8, 0.12
+    assert retention_clv(m, r, d) == pytest.approx(m * r / (1 + d - r))  # 250.0
+    assert retention_clv(m, r, d) == pytest.approx(250.0)
+
+
+def test_retention_clv_is_the_npv_of_expected_margins():
+    # A customer still there in period t (probability r^t) pays m; from next period on.
+    m, r, d = 50.0, 0.9, 0.01
+    horizon = 2000
+    expected_margins = [m * r**t for t in range(1, horizon + 1)]
+    assert retention_clv(m, r, d) == pytest.approx(npv(expected_margins, d, first_period=1))
+
+
+def test_retention_clv_rises_with_retention_and_falls_with_the_discount_rate():
+    retention = np.array([0.5, 0.7, 0.9, 0.95])
+    clv = retention_clv(10.0, retention, 0.1)
+    assert np.all(np.diff(clv) > 0)
+    assert retention_clv(10.0, 0.9, 0.05) > retention_clv(10.0, 0.9, 0.2)
+    assert retention_clv(10.0, 0.0, 0.1) == 0.0
+    np.testing.assert_allclose(clv, [retention_clv(10.0, float(r), 0.1) for r in retention])
+
+
+def test_monthly_clv_with_an_annual_rate():
+    # Monthly margin, monthly retention, the monthly equivalent of a 10% annual rate.
+    d = monthly_rate(0.10)
+    clv = retention_clv(5.0, 0.98, d)
+    assert clv == pytest.approx(5.0 * 0.98 / (1 + d - 0.98))
+    assert math.isfinite(clv)
+    # Discounting lowers CLV below the undiscounted m r / (1 - r) = 245, but a monthly
+    # rate discounts far less than wrongly applying the annual 10% every month.
+    assert retention_clv(5.0, 0.98, 0.10) < clv < 5.0 * 0.98 / (1 - 0.98)
+
+
+def test_profit_sources_in_reichheld_sasser_order():
+    assert economics.PROFIT_SOURCES == (
+        "base_profit",
+        "increased_purchases",
+        "reduced_operating_costs",
+        "referrals",
+        "price_premium",
+    )

@@ -66,12 +66,14 @@ def profit_by_tenure(
     customer_months: pd.DataFrame,
     title: str = "Profit per customer by tenure year (Reichheld & Sasser)",
 ) -> Figure:
-    """Mean yearly profit per customer by tenure year, stacked by source of profit."""
+    """Annual profit per customer by tenure year, stacked by source of profit.
+
+    A year's figure is 12 times the mean monthly profit over the customer-months spent
+    in that tenure year, so relationships cut short by churn or by the end of the run
+    count for the months they lasted instead of pulling the older years down.
+    """
     data = customer_months.assign(year=customer_months["tenure_months"] // 12 + 1)
-    per_customer = data.groupby(["year", "customer_id"])[
-        [*PROFIT_SOURCES, "acquisition_cost"]
-    ].sum()
-    yearly = per_customer.groupby("year").mean()
+    yearly = 12.0 * data.groupby("year")[[*PROFIT_SOURCES, "acquisition_cost"]].mean()
     fig, ax = plt.subplots(figsize=(8, 4.5))
     bottom = pd.Series(0.0, index=yearly.index)
     for source in PROFIT_SOURCES:

@@ -279,6 +279,14 @@ class Customer(FixedAgent):
             if entry is None:
                 entry = counts[product.name] = [product, 0, 0]
             entry[1 if k < base_items else 2] += 1
+        for complement, rate in [
+            market.complements[name] for name in counts if name in market.complements
+        ]:
+            if self.random.random() < rate:  # bought together: "beer and diapers"
+                entry = counts.get(complement.name)
+                if entry is None:
+                    entry = counts[complement.name] = [complement, 0, 0]
+                entry[1] += 1
         books = self.books_for(firm)
         lines = []
         amount = cost = 0.0

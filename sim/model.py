@@ -69,6 +69,12 @@ class Market(mesa.Model):
         self._log = {table: self.warehouse.appender(table) for table in SCHEMA}
         self.firms = [Firm(self, f, i) for i, f in enumerate(settings.firms)]
         self.products = settings.products
+        by_name = {p.name: p for p in self.products}
+        self.complements = {
+            p.name: (by_name[p.complement], p.complement_rate)
+            for p in self.products
+            if p.complement is not None and p.complement_rate > 0.0
+        }
         self.reference_price = reference_item_price(settings)
         self.network_kind = settings.network.kind
         traits = generate_traits(settings, self.rng)

@@ -202,12 +202,18 @@ class NetworkSettings(Section):
 
 
 class Product(Section):
-    """One product line: its price and unit cost relative to the firm's, and appeal."""
+    """One product line: its price and unit cost relative to the firm's, and appeal.
+
+    ``complement`` names a product often bought with this one ("beer and diapers"):
+    a basket holding this product also gets the complement with ``complement_rate``.
+    """
 
     name: Annotated[str, Field(min_length=1, max_length=40)]
     price_factor: Positive = 1.0
     cost_factor: Positive = 1.0
     popularity: Positive = 1.0
+    complement: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    complement_rate: Share = 0.0
 
 
 class FirmSettings(Section):
@@ -334,6 +340,16 @@ class Scenario(Section):
             duplicates = sorted({n for n in names if names.count(n) > 1})
             if duplicates:
                 raise FieldProblem(kind, f"names must be unique; repeated: {duplicates}")
+        names = [p.name for p in self.products]
+        for i, product in enumerate(self.products):
+            if product.complement is not None and (
+                product.complement not in names or product.complement == product.name
+            ):
+                raise FieldProblem(
+                    f"products.{i}.complement",
+                    f"'{product.complement}' must name another product; allowed: "
+                    f"{[n for n in names if n != product.name]}",
+                )
         return self
 
     @field_validator("name")
@@ -499,13 +515,18 @@ def _to_toml(data: dict[str, Any]) -> str:
         elif isinstance(value, list):
             for item in value:
                 lines += ["", f"[[{key}]]"]
-                lines += [f"{k} = {_toml_value(v)}" for k, v in item.items()]
+                # TOML has no null: an unset optional field is left out (its default).
+                lines += [f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None]
     return "\n".join(lines) + "\n"
 
 
 def _toml_table(path: list[str], table: dict[str, Any]) -> list[str]:
     lines = ["", f"[{'.'.join(path)}]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
+    lines += [
+        f"{k} = {_toml_value(v)}"
+        for k, v in table.items()
+        if not isinstance(v, dict) and v is not None
+    ]
     for key, value in table.items():
         if isinstance(value, dict):
             lines += _toml_table([*path, key], value)

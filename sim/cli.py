@@ -43,6 +43,17 @@ def _parser() -> argparse.ArgumentParser:
         "--backend", choices=["duckdb", "parquet"], default="duckdb", help="CRM database format"
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    compare = commands.add_parser(
+        "compare", help="compare strategy variants over replications (common random numbers)"
+    )
+    compare.add_argument("scenario", help="a preset name or a .toml file")
+    compare.add_argument("variants", type=Path, help="TOML file with a [variants.NAME] table each")
+    compare.add_argument("--replications", type=int, default=10, help="runs per variant")
+    compare.add_argument("--customers", type=int, help="number of customers")
+    compare.add_argument("--months", type=int, help="months to simulate")
+    compare.add_argument("--seed", type=int, default=0, help="master seed of the replications")
+    compare.add_argument("--out", type=Path, default=Path("out"), help="output folder")
+    compare.add_argument("--quiet", action="store_true", help="no progress bar")
     commands.add_parser("presets", help="list the scenario presets")
     info = commands.add_parser("info", help="show a preset's Info sections")
     info.add_argument("scenario", help="a preset name or a .toml file")
@@ -60,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "info":
             _print_info(Scenario.load(args.scenario))
             return 0
+        if args.command == "compare":
+            return _compare(args)
         return _run(args)
     except CRMError as exc:
         print(f"crm-sim: error: {exc}", file=sys.stderr)
@@ -74,6 +87,77 @@ def _print_info(scenario: Scenario) -> None:
             print(textwrap.fill(" ".join(text.split()), width=88))
 
 
+def _sized(args: argparse.Namespace) -> Scenario:
+    """The scenario with the command line's size and seed options applied."""
+    scenario = Scenario.load(args.scenario)
+    overrides = {
+        "market.customers": args.customers,
+        "market.months": args.months,
+        "market.seed": getattr(args, "seed", None) if args.command == "run" else None,
+    }
+    return scenario.with_overrides({k: v for k, v in overrides.items() if v is not None})
+
+
+def _output_folder(path: Path) -> Path:
+    if path.exists() and not path.is_dir():
+        raise CRMError(f"--out: '{path}' exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CRMError(f"--out: cannot create folder '{path}' ({exc.strerror})") from None
+    return path
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+    from tqdm.auto import tqdm
+
+    from sim import plots
+    from sim.compare import compare_runs, load_variants, replication_seeds, summarise_comparison
+
+    scenario = _sized(args)
+    variants = load_variants(args.variants)
+    replication_seeds(args.seed, args.replications)  # a bad count fails before any run
+    for name, overrides in variants.items():
+        try:
+            scenario.with_overrides(overrides)
+        except CRMError as exc:
+            raise CRMError(f"variant '{name}': {exc}") from None
+    bar = tqdm(
+        total=len(variants) * args.replications, unit="run", desc="compare", disable=args.quiet
+    )
+    runs = compare_runs(
+        scenario,
+        variants,
+        replications=args.replications,
+        rng=args.seed,
+        progress=lambda name, replication: bar.update(1),
+    )
+    bar.close()
+    summary = summarise_comparison(runs)
+    folder = _output_folder(args.out / f"{scenario.name}-compare")
+    runs.to_csv(folder / "runs.csv", index=False)
+    summary.to_csv(folder / "comparison.csv", index=False)
+    figure = plots.comparison(summary)
+    figure.savefig(folder / "comparison.png", dpi=110)
+    pyplot.close(figure)
+    shown = summary[summary["metric"].isin(["churn_rate", "revenue", "profit", "customer_equity"])]
+    print(
+        f"\n{scenario.name}: {len(variants)} variants x {args.replications} replications "
+        f"(master seed {args.seed}); reference variant: {next(iter(variants))}"
+    )
+    print(
+        shown.drop(columns="replications").to_string(
+            index=False, float_format=lambda v: f"{v:,.4f}" if abs(v) < 10 else f"{v:,.0f}"
+        )
+    )
+    print(f"\nWritten to {folder}/: runs.csv, comparison.csv, comparison.png")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     import matplotlib
 
@@ -83,20 +167,8 @@ def _run(args: argparse.Namespace) -> int:
     from sim import plots
     from sim.model import Market
 
-    scenario = Scenario.load(args.scenario)
-    overrides = {
-        "market.customers": args.customers,
-        "market.months": args.months,
-        "market.seed": args.seed,
-    }
-    scenario = scenario.with_overrides({k: v for k, v in overrides.items() if v is not None})
-    folder = args.out / scenario.name
-    if folder.exists() and not folder.is_dir():
-        raise CRMError(f"--out: '{folder}' exists and is not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CRMError(f"--out: cannot create folder '{folder}' ({exc.strerror})") from None
+    scenario = _sized(args)
+    folder = _output_folder(args.out / scenario.name)
     database = folder / ("crm.duckdb" if args.backend == "duckdb" else "crm_parquet")
     market = Market(scenario, database=database, backend=args.backend)
     try:

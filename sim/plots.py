@@ -85,3 +85,32 @@ def profit_by_tenure(
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     fig.tight_layout()
     return fig
+
+
+def comparison(
+    summary: pd.DataFrame,
+    metrics: list[str] | None = None,
+    title: str = "Difference against the reference variant (95% CI)",
+) -> Figure:
+    """Paired differences of each variant against the first, with confidence intervals.
+
+    Takes ``sim.compare.compare(...)``'s table. An interval that crosses zero means the
+    simulation cannot tell the variant apart from the reference at that confidence.
+    """
+    metrics = metrics or ["churn_rate", "revenue", "profit", "customer_equity"]
+    diffs = summary[summary["metric"].isin(metrics) & summary["diff"].notna()]
+    variants = list(dict.fromkeys(diffs["variant"]))
+    fig, axes = plt.subplots(
+        1, len(metrics), figsize=(3.2 * len(metrics), 0.6 * len(variants) + 1.8), squeeze=False
+    )
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        rows = diffs[diffs["metric"] == metric].set_index("variant").reindex(variants)
+        errors = [rows["diff"] - rows["diff_ci_low"], rows["diff_ci_high"] - rows["diff"]]
+        ax.errorbar(rows["diff"], range(len(variants)), xerr=errors, fmt="o", capsize=4)
+        ax.axvline(0.0, color="grey", linewidth=0.8)
+        ax.set_yticks(range(len(variants)), variants if ax is axes[0][0] else [""] * len(variants))
+        ax.set(title=metric.replace("_", " "), xlabel="difference (metric units)")
+        ax.set_ylim(-0.5, len(variants) - 0.5)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

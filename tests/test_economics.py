@@ -1,8 +1,10 @@
 """Money: discount rates, cost to serve, profit by source, NPV and CLV, by hand."""
 
+import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,6 +20,8 @@ from sim.economics import (
     price_premium,
     profit_by_source,
     retention_clv,
+    retention_effect,
+    retention_effect_from_kpis,
 )
 
 
@@ -160,3 +164,55 @@ def test_profit_sources_in_reichheld_sasser_order():
         "referrals",
         "price_premium",
     )
+
+
+# ---------------------------------------------------------------- Reichheld's 5 points
+def test_retention_effect_reproduces_the_hand_computed_gain():
+    effect = retention_effect(100.0, 0.80, 0.10)
+    assert effect.clv_before == pytest.approx(100.0 * 0.80 / 0.30)
+    assert effect.clv_after == pytest.approx(100.0 * 0.85 / 0.25)
+    assert effect.increase == pytest.approx(0.275)
+    text = effect.explain()
+    assert "266.67" in text and "340.00" in text and "27.5%" in text
+
+
+def test_five_points_are_worth_more_the_higher_retention_already_is():
+    gains = [retention_effect(50.0, r, 0.10).increase for r in (0.6, 0.7, 0.8, 0.9)]
+    assert all(a < b for a, b in itertools.pairwise(gains))
+    # Reichheld & Sasser's range (25%-85%) is reached at the retention rates they saw.
+    assert 0.25 <= retention_effect(50.0, 0.80, 0.10).increase <= 0.85
+    assert 0.25 <= retention_effect(50.0, 0.90, 0.10).increase <= 0.85
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ((0.0, 0.8, 0.1), "margin = 0.0"),
+        ((10.0, 1.0, 0.1), "retention = 1.0"),
+        ((10.0, -0.1, 0.1), "retention = -0.1"),
+        ((10.0, 0.8, -0.1), "rate = -0.1"),
+        ((10.0, 0.97, 0.1), "points = 0.05"),
+        ((10.0, float("nan"), 0.1), "retention = nan"),
+    ],
+)
+def test_retention_effect_rejects_impossible_inputs(args, field):
+    with pytest.raises(ValueError, match=field):
+        retention_effect(*args)
+
+
+def test_retention_effect_from_kpis_uses_last_years_margin_and_retention():
+    months = 24
+    kpis = pd.DataFrame(
+        {
+            "month": range(1, months + 1),
+            "customers": [100.0] * months,
+            "margin": [1000.0] * months,
+            "cost_to_serve": [200.0] * months,
+            "retention_rate": [0.99] * 12 + [0.98] * 12,
+        }
+    )
+    effect = retention_effect_from_kpis(kpis, 0.1)
+    assert effect.margin == pytest.approx(12 * 800.0 / 100.0)
+    assert effect.retention == pytest.approx(0.98**12)
+    with pytest.raises(ValueError, match="at least 12"):
+        retention_effect_from_kpis(kpis.head(6), 0.1)

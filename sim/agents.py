@@ -8,7 +8,7 @@ is a rule from ``sim.rules``; every consequence is booked by the market.
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import mesa
 from mesa.discrete_space import FixedAgent
@@ -41,6 +41,8 @@ from sim.rules.switching import (
 from sim.rules.value import perceived_value, total_customer_cost, total_customer_value
 from sim.rules.word_of_mouth import image_after_warnings, referral_probability, warning_probability
 from sim.scenario import FirmSettings
+from sim.strategies import Strategy
+from sim.strategies import build as build_strategies
 
 if TYPE_CHECKING:
     from sim.model import Market
@@ -57,15 +59,8 @@ REFERENCE_PRICE_ADAPTATION = 0.2
 INCONVENIENCE_SCALE = 0.25
 
 
-class FirmPolicy(Protocol):
-    """A strategy a firm applies each month (acquisition, retention, pricing...)."""
-
-    def act(self, firm: "Firm", market: "Market") -> None:
-        """Change the firm's offer or act on its customers for this month."""
-
-
 class Firm(mesa.Agent):
-    """A supplier in the market: its offer and the policies it applies each month."""
+    """A supplier in the market: its offer and the strategies it applies."""
 
     def __init__(self, market: "Market", settings: FirmSettings, index: int) -> None:
         super().__init__(market)
@@ -83,12 +78,44 @@ class Firm(mesa.Agent):
         self.advertising_spend = settings.advertising_spend
         self.service_failure_rate = settings.service_failure_rate
         self.recovery_quality = settings.recovery_quality
-        self.policies: list[FirmPolicy] = []
+        self.strategies: list[Strategy] = build_strategies(settings.strategies)
+        for strategy in self.strategies:
+            strategy.seed(market.seed, self.name)
 
     def step(self) -> None:
-        """Apply the firm's policies for next month (strategies plug in here)."""
-        for policy in self.policies:
-            policy.act(self, self.model)
+        """The firm's monthly moves: each strategy acts (reprices, campaigns...)."""
+        for strategy in self.strategies:
+            strategy.act(self, self.model)
+
+    def price_for(self, customer: "Customer") -> float:
+        """The price per item this customer pays (list price, adjusted by strategies)."""
+        price = self.price
+        for strategy in self.strategies:
+            price *= strategy.price_factor(self, customer)
+        return price
+
+    def bond_for(self, customer: "Customer") -> float:
+        """Share of the customer's defection hazard the firm's bonds remove.
+
+        Bonds combine like independent protections: each removes its share of what the
+        others leave (Berry 1995's financial, social, customization, structural bonds).
+        """
+        remaining = 1.0
+        for strategy in self.strategies:
+            remaining *= 1.0 - strategy.bond(self, customer)
+        return 1.0 - remaining
+
+    def retention_cost_for(self, customer: "Customer") -> float:
+        """Monthly retention spend on a customer the firm serves."""
+        cost = 0.0
+        for strategy in self.strategies:
+            cost += strategy.monthly_cost(self, customer)
+        return cost
+
+    def after_purchase(self, customer: "Customer", amount: float, books: "MonthBooks") -> None:
+        """Let each strategy react to a purchase (enrolment, points...)."""
+        for strategy in self.strategies:
+            strategy.after_purchase(self, customer, amount, books)
 
     def __repr__(self) -> str:
         return f"Firm({self.name!r})"
@@ -106,6 +133,7 @@ class MonthBooks:
     extra_margin: float = 0.0
     premium_revenue: float = 0.0
     acquisition_cost: float = 0.0
+    retention_cost: float = 0.0
 
 
 class Customer(FixedAgent):
@@ -141,7 +169,6 @@ class Customer(FixedAgent):
         self.purchases = 0
         self.months_since_purchase = 0
         self.reference_price = market.reference_price
-        self.bonds = 0.0
         self.warnings = [0.0] * n_firms
         self.warnings_month = 0
         self.grievances = [0.0] * len(REASONS)
@@ -224,7 +251,7 @@ class Customer(FixedAgent):
         current = firm is self.supplier
         switching = behaviour.switching_cost if self.supplier is not None and not current else 0.0
         cost = total_customer_cost(
-            firm.price,
+            firm.price_for(self),
             self.reference_price,
             self.price_weight,
             firm.convenience,
@@ -290,8 +317,9 @@ class Customer(FixedAgent):
         books = self.books_for(firm)
         lines = []
         amount = cost = 0.0
+        price = firm.price_for(self)
         for product, base, extra in counts.values():
-            list_price = firm.price * product.price_factor
+            list_price = price * product.price_factor
             unit_cost = firm.unit_cost * product.cost_factor
             quantity = base + extra
             unit_price = list_price * (1.0 + premium)
@@ -304,11 +332,12 @@ class Customer(FixedAgent):
         books.revenue += amount
         books.cogs += cost
         market.log_transaction(self, firm, lines, amount, cost)
+        firm.after_purchase(self, amount, books)
         self.purchases += 1
         self.lifetime_purchases += 1
         self.lifetime_spend += amount
         self.months_since_purchase = 0
-        self.experience(firm, firm.price * (1.0 + premium))
+        self.experience(firm, price * (1.0 + premium))
 
     # ------------------------------------------------------------------ 6. post-purchase
     def experience(self, firm: Firm, price_paid: float) -> None:
@@ -434,7 +463,7 @@ class Customer(FixedAgent):
         else:
             hazard = defection_probability(
                 self.satisfaction,
-                self.bonds,
+                self.supplier.bond_for(self),
                 self.strength,
                 defection.base_rate,
                 defection.commitment_protection,
@@ -542,9 +571,10 @@ class Customer(FixedAgent):
                     economics.cost_to_serve_floor,
                     economics.cost_to_serve_halflife_months,
                 )
-                retention_cost = economics.retention_cost
+                retention_cost = economics.retention_cost + firm.retention_cost_for(self)
             else:
                 new_cost = serve_cost = retention_cost = 0.0
+            retention_cost += books.retention_cost
             referrals = self.referral_credit[firm.index]
             self.referral_credit[firm.index] = 0.0
             sources = profit_by_source(

@@ -3,7 +3,7 @@
 ``Market(scenario, rng=seed)`` builds the population, the social network and the firms
 from a Scenario; each ``step`` is one month: customers act in random order (each reads
 the market as it stood at the start of the month for word of mouth), firms apply their
-policies, and the month's KPIs are recorded. Every event goes to the CRM database.
+strategies, and the month's KPIs are recorded. Every event goes to the CRM database.
 """
 
 import calendar
@@ -156,7 +156,7 @@ class Market(mesa.Model):
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
-        """One month: customers act, firms apply their policies, KPIs are recorded."""
+        """One month: customers act, firms apply their strategies, KPIs are recorded."""
         self.month += 1
         self._totals = [_empty_totals() for _ in self.firms]
         self.agents_by_type[Customer].shuffle_do("step")
@@ -287,6 +287,20 @@ class Market(mesa.Model):
         """A referral made ("referred") or turned into a customer ("converted")."""
         self._log["referrals"](
             (referrer.customer_id, referred.customer_id, firm.name, self.month, event),
+        )
+
+    def log_offer(
+        self,
+        customer: Customer,
+        firm: Firm,
+        programme: str,
+        offer: str,
+        accepted: bool,
+        cost: float,
+    ) -> None:
+        """A strategy's offer to a customer (enrolment, retention offer, fee) and its fate."""
+        self._log["offers"](
+            (customer.customer_id, firm.name, self.month, programme, offer, accepted, cost)
         )
 
     def count_acquisition(self, firm: Firm, won_back: bool) -> None:

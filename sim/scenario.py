@@ -13,53 +13,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from sim.errors import ScenarioError
-
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+from sim.section import FieldProblem, NonNegative, Positive, Section, Share
+from sim.strategies import StrategySettings
 
 SEGMENT_NAMES = ("price_seeker", "quality_seeker", "convenience", "relationship_seeker")
 ELASTICITY_CLASSES = ("zero", "low", "high")
-
-
-class FieldProblem(ValueError):
-    """A check across several values, naming the field (below the section) at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class Section(BaseModel):
-    """Base of every scenario section: unknown keys are errors, values are checked.
-
-    Numbers must be finite and written as numbers: TOML text ``"20"`` or ``true`` is not
-    silently read as 20 or 1.
-    """
-
-    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        kind = cls.model_fields[info.field_name].annotation
-        if kind in (int, float) and isinstance(value, bool | str):
-            wanted = "a whole number" if kind is int else "a number"
-            raise ValueError(
-                f"must be {wanted}, not {'text' if isinstance(value, str) else 'true/false'}"
-            )
-        return value
 
 
 class Info(Section):
@@ -231,6 +197,7 @@ class FirmSettings(Section):
     advertising_spend: NonNegative = 0.0
     service_failure_rate: Share = 0.08
     recovery_quality: Share = 0.5
+    strategies: StrategySettings = Field(default_factory=StrategySettings)
 
 
 def _default_firms() -> list[FirmSettings]:
@@ -516,11 +483,20 @@ def _to_toml(data: dict[str, Any]) -> str:
             for item in value:
                 lines += ["", f"[[{key}]]"]
                 # TOML has no null: an unset optional field is left out (its default).
-                lines += [f"{k} = {_toml_value(v)}" for k, v in item.items() if v is not None]
+                lines += [
+                    f"{k} = {_toml_value(v)}"
+                    for k, v in item.items()
+                    if v is not None and not isinstance(v, dict)
+                ]
+                for k, v in item.items():
+                    if isinstance(v, dict):
+                        lines += _toml_table([key, k], v)
     return "\n".join(lines) + "\n"
 
 
 def _toml_table(path: list[str], table: dict[str, Any]) -> list[str]:
+    if all(v is None for v in table.values()):
+        return []  # e.g. no strategies: nothing to write, the defaults apply
     lines = ["", f"[{'.'.join(path)}]"]
     lines += [
         f"{k} = {_toml_value(v)}"

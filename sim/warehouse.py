@@ -96,6 +96,15 @@ SCHEMA: dict[str, list[tuple[str, pa.DataType]]] = {
         ("month", pa.int32()),
         ("event", pa.string()),
     ],
+    "offers": [
+        ("customer_id", pa.int64()),
+        ("firm", pa.string()),
+        ("month", pa.int32()),
+        ("programme", pa.string()),
+        ("offer", pa.string()),
+        ("accepted", pa.bool_()),
+        ("cost", pa.float64()),
+    ],
     "customer_months": [
         ("customer_id", pa.int64()),
         ("firm", pa.string()),

@@ -79,6 +79,7 @@ class Firm(mesa.Agent):
         self.service_failure_rate = settings.service_failure_rate
         self.recovery_quality = settings.recovery_quality
         self.strategies: list[Strategy] = build_strategies(settings.strategies)
+        self.campaign_spend = 0.0  # this month's firm-level retention campaigns
         for strategy in self.strategies:
             strategy.seed(market.seed, self.name)
 
@@ -104,6 +105,25 @@ class Firm(mesa.Agent):
         for strategy in self.strategies:
             remaining *= 1.0 - strategy.bond(self, customer)
         return 1.0 - remaining
+
+    def exit_cost_for(self, customer: "Customer") -> float:
+        """Extra cost, as the customer sees it, of leaving this firm (fees, contracts)."""
+        cost = 0.0
+        for strategy in self.strategies:
+            cost += strategy.exit_cost(self, customer)
+        return cost
+
+    def satisfaction_drift_for(self, customer: "Customer") -> float:
+        """This month's change in the customer's satisfaction caused by the strategies."""
+        drift = 0.0
+        for strategy in self.strategies:
+            drift += strategy.satisfaction_drift(self, customer)
+        return drift
+
+    def customer_leaves(self, customer: "Customer", books: "MonthBooks") -> None:
+        """Let each strategy react to a customer ending the relationship."""
+        for strategy in self.strategies:
+            strategy.on_leave(self, customer, books)
 
     def retention_cost_for(self, customer: "Customer") -> float:
         """Monthly retention spend on a customer the firm serves."""
@@ -249,7 +269,11 @@ class Customer(FixedAgent):
             firm.product, firm.service, firm.personnel, image, self.value_weights
         )
         current = firm is self.supplier
-        switching = behaviour.switching_cost if self.supplier is not None and not current else 0.0
+        switching = 0.0
+        if self.supplier is not None and not current:
+            switching = behaviour.switching_cost
+            if self.supplier.strategies:
+                switching += self.supplier.exit_cost_for(self)
         cost = total_customer_cost(
             firm.price_for(self),
             self.reference_price,
@@ -432,6 +456,9 @@ class Customer(FixedAgent):
     def update_relationship(self) -> None:
         """Trust follows satisfaction; the lifecycle stage follows trust and behaviour."""
         lifecycle = self.model.settings.lifecycle
+        if self.supplier.strategies:
+            drift = self.supplier.satisfaction_drift_for(self)
+            self.satisfaction = clip(self.satisfaction + drift, 1.0, 5.0)
         self.strength = updated_strength(self.strength, self.satisfaction, self.learning_rate)
         stage = Stage(
             next_stage(
@@ -528,6 +555,8 @@ class Customer(FixedAgent):
         """End the relationship with the current supplier, for a reason."""
         market = self.model
         firm = self.supplier
+        if firm.strategies:
+            firm.customer_leaves(self, self.books_for(firm))
         market.log_churn(self, firm, reason, switched_to)
         market.log_stage(self, firm, self.stage, Stage.CHURNED, reason.value)
         self.stage = Stage.CHURNED

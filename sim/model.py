@@ -258,6 +258,10 @@ class Market(mesa.Model):
         )
         self._totals[firm.index]["transactions"] += 1
 
+    def log_fee(self, customer: Customer, firm: Firm, fee: str, amount: float) -> None:
+        """A fee charged to a customer: a transaction with one line, named after the fee."""
+        self.log_transaction(customer, firm, [(fee, 1, amount)], amount, 0.0)
+
     def log_service_event(
         self, customer: Customer, firm: Firm, category: str, complained: bool, recovered: bool
     ) -> None:
@@ -408,16 +412,17 @@ class Market(mesa.Model):
                 "margin": t["revenue"] - t["cogs"],
                 "cost_to_serve": t["cost_to_serve"],
                 "acquisition_spend": acquisition_spend,
-                "retention_spend": t["retention_spend"],
-                "marketing_spend": acquisition_spend + t["retention_spend"],
+                "retention_spend": t["retention_spend"] + firm.campaign_spend,
+                "marketing_spend": acquisition_spend + t["retention_spend"] + firm.campaign_spend,
                 "referral_value": t["referral_value"],
-                "profit": t["customer_profit"] - firm.advertising_spend,
+                "profit": t["customer_profit"] - firm.advertising_spend - firm.campaign_spend,
                 "satisfaction": scan["satisfaction"][i] / customers if customers else float("nan"),
                 "market_share": t["revenue"] / revenue_all if revenue_all else float("nan"),
                 "customer_share": customers / active_all if active_all else float("nan"),
                 "customer_equity": retention_clv(scan["margins"][i], trailing, rate),
             }
             self._kpi_rows.append(row)
+            firm.campaign_spend = 0.0
         self._stage_rows = getattr(self, "_stage_rows", [])
         self._stage_rows.append(
             {"month": self.month, **{s.label: scan["stages"][s] for s in Stage}}

@@ -7,8 +7,9 @@ from sim.model import Market
 from sim.scenario import Scenario
 
 SMALL = Scenario.load("baseline").with_overrides({"market.customers": 400, "market.months": 24})
-LOYALTY = "firms.Focal.strategies.loyalty_programme"
-PRICE_CHANGE = "firms.Focal.strategies.price_change"
+STRATEGY = "firms.Focal.strategies."
+LOYALTY = STRATEGY + "loyalty_programme"
+PRICE_CHANGE = STRATEGY + "price_change"
 
 
 def focal_row(table, variant, metric):
@@ -102,8 +103,78 @@ def test_loyalty_invites_each_buyer_once_and_books_its_costs():
         ({PRICE_CHANGE: {"month": 700, "change": 0.1}}, "price_change.month"),
         ({PRICE_CHANGE: {"month": 3, "change": True}}, "price_change.change"),
         ({PRICE_CHANGE: 0.1}, "price_change"),
+        ({STRATEGY + "contract": {"term": 0}}, "contract.term"),
+        ({STRATEGY + "contract": {"exit_fee": -5.0}}, "contract.exit_fee"),
+        ({STRATEGY + "win_back": {"reach": 2.0}}, "win_back.reach"),
+        ({STRATEGY + "win_back": {"discount": 1.0}}, "win_back.discount"),
+        ({STRATEGY + "introductory_discount": {"discount": 0.0}}, "introductory_discount.discount"),
+        ({STRATEGY + "introductory_discount": {"months": 0}}, "introductory_discount.months"),
+        (
+            {STRATEGY + "advertising_campaign": {"start_month": 6, "end_month": 3}},
+            "advertising_campaign.end_month",
+        ),
+        ({STRATEGY + "advertising_campaign": {"extra_reach": 0.0}}, "advertising_campaign.extra"),
     ],
 )
 def test_bad_strategy_settings_name_the_field(overrides, field):
     with pytest.raises(ScenarioError, match=field.replace(".", r"\.")):
         SMALL.with_overrides(overrides)
+
+
+def test_acquisition_and_retention_strategies_move_the_kpis_they_target():
+    table = compare(
+        SMALL,
+        {
+            "none": {},
+            "intro": {STRATEGY + "introductory_discount": {}},
+            "ads": {STRATEGY + "advertising_campaign": {"start_month": 2, "end_month": 12}},
+            "contract": {STRATEGY + "contract": {}},
+            "win_back": {STRATEGY + "win_back": {}},
+        },
+        replications=8,
+        rng=2,
+    )
+
+    def significant(variant, metric, sign):
+        row = focal_row(table, variant, metric)
+        bound = row["diff_ci_low"] if sign > 0 else -row["diff_ci_high"]
+        return bound > 0 and row["p_value"] < 0.05
+
+    assert significant("intro", "acquisitions", +1)
+    assert significant("ads", "acquisitions", +1)
+    assert significant("ads", "marketing_spend", +1)
+    assert significant("win_back", "acquisitions", +1)
+    # exit fees lower churn but lower satisfaction (held hostage)
+    assert significant("contract", "churn_rate", -1)
+    assert significant("contract", "satisfaction", -1)
+
+
+def test_contract_fees_and_win_back_offers_are_events_and_the_books_still_balance():
+    scenario = SMALL.with_overrides(
+        {
+            "market.months": 18,
+            STRATEGY + "contract": {"term": 12, "exit_fee": 50.0},
+            STRATEGY + "win_back": {"reach": 1.0},
+        }
+    )
+    market = Market(scenario, rng=8).run_for(18)
+    offers = market.table("offers")
+    fees = offers[offers["offer"] == "exit_fee"]
+    assert len(fees) > 0 and (fees["cost"] == -50.0).all()
+    fee_lines = market.sql("SELECT * FROM line_items WHERE product = 'exit_fee'")
+    assert len(fee_lines) == len(fees)
+    churn = market.table("churn_events")
+    early = churn[(churn["firm"] == "Focal") & (churn["tenure_months"] < 12)]
+    assert len(early) == len(fees)
+    contacts = offers[offers["offer"] == "contact"]
+    returned = offers[offers["offer"] == "returned"]
+    assert len(contacts) > len(returned) > 0
+    assert set(returned["customer_id"]) <= set(contacts["customer_id"])
+    kpis = market.kpis()
+    revenue = market.sql(
+        "SELECT month, sum(amount) AS revenue FROM transactions WHERE firm = 'Focal' GROUP BY month"
+    ).set_index("month")["revenue"]
+    np.testing.assert_allclose(kpis.set_index("month")["revenue"], revenue.sort_index())
+    win_back_spend = contacts.groupby("month")["cost"].sum()
+    spend = kpis.set_index("month")["retention_spend"]
+    assert (spend.reindex(win_back_spend.index) >= win_back_spend - 1e-9).all()

@@ -43,6 +43,17 @@ class Strategy:
     ) -> None:
         """React to a purchase (enrol, award points); book any cost on ``books``."""
 
+    def exit_cost(self, firm: "Firm", customer: "Customer") -> float:
+        """What leaving this firm would cost the customer, on the perceived-value scale."""
+        return 0.0
+
+    def satisfaction_drift(self, firm: "Firm", customer: "Customer") -> float:
+        """Monthly change in a customer's satisfaction caused by the strategy itself."""
+        return 0.0
+
+    def on_leave(self, firm: "Firm", customer: "Customer", books: "MonthBooks") -> None:
+        """React to a customer leaving (charge a fee, remember them for a win-back)."""
+
     def monthly_cost(self, firm: "Firm", customer: "Customer") -> float:
         """Retention spend on a customer the firm serves this month."""
         return 0.0

@@ -43,6 +43,7 @@ from sim.rules.word_of_mouth import image_after_warnings, referral_probability, 
 from sim.scenario import FirmSettings
 from sim.strategies import Strategy
 from sim.strategies import build as build_strategies
+from sim.strategies.segmentation import Segmentation
 
 if TYPE_CHECKING:
     from sim.model import Market
@@ -88,6 +89,13 @@ class Firm(mesa.Agent):
         for strategy in self.strategies:
             strategy.act(self, self.model)
 
+    def segment_of(self, customer: "Customer") -> str:
+        """The customer's segment under the firm's segmentation ("" without one)."""
+        for strategy in self.strategies:
+            if isinstance(strategy, Segmentation):
+                return strategy.segment_of(customer)
+        return ""
+
     def price_for(self, customer: "Customer") -> float:
         """The price per item this customer pays (list price, adjusted by strategies)."""
         price = self.price
@@ -124,6 +132,13 @@ class Firm(mesa.Agent):
         """Let each strategy react to a customer ending the relationship."""
         for strategy in self.strategies:
             strategy.on_leave(self, customer, books)
+
+    def monthly_fee_for(self, customer: "Customer") -> float:
+        """Fees the customer pays this firm each month, purchase or not."""
+        fee = 0.0
+        for strategy in self.strategies:
+            fee += strategy.monthly_fee(self, customer)
+        return fee
 
     def retention_cost_for(self, customer: "Customer") -> float:
         """Monthly retention spend on a customer the firm serves."""
@@ -274,8 +289,11 @@ class Customer(FixedAgent):
             switching = behaviour.switching_cost
             if self.supplier.strategies:
                 switching += self.supplier.exit_cost_for(self)
+        price = firm.price_for(self)
+        if current and firm.strategies:
+            price += firm.monthly_fee_for(self) / max(self.items_rate, 1.0)
         cost = total_customer_cost(
-            firm.price_for(self),
+            price,
             self.reference_price,
             self.price_weight,
             firm.convenience,
@@ -601,6 +619,8 @@ class Customer(FixedAgent):
                     economics.cost_to_serve_halflife_months,
                 )
                 retention_cost = economics.retention_cost + firm.retention_cost_for(self)
+                if firm.strategies:
+                    self.pay_fees(firm, books)
             else:
                 new_cost = serve_cost = retention_cost = 0.0
             retention_cost += books.retention_cost
@@ -622,6 +642,20 @@ class Customer(FixedAgent):
                 self.months_served += 1
         if self.supplier is not None:
             self.tenure += 1
+
+    def pay_fees(self, firm: Firm, books: MonthBooks) -> None:
+        """Pay the month's fees (income to the firm, a price grievance to the customer)."""
+        fee = firm.monthly_fee_for(self)
+        if fee:
+            books.revenue += fee
+            books.base_margin += fee  # a fee has no cost of goods
+            self.model.log_fee(self, firm, "monthly_fee", fee)
+            self.add_grievance(ChurnReason.PRICING, fee / self.typical_spend)
+
+    @property
+    def typical_spend(self) -> float:
+        """What a purchase usually costs this customer (to weigh fees against)."""
+        return self.reference_price * max(self.items_rate, 1.0)
 
     @property
     def mean_margin(self) -> float:

@@ -54,6 +54,10 @@ class Strategy:
     def on_leave(self, firm: "Firm", customer: "Customer", books: "MonthBooks") -> None:
         """React to a customer leaving (charge a fee, remember them for a win-back)."""
 
+    def monthly_fee(self, firm: "Firm", customer: "Customer") -> float:
+        """A fee charged each month to a customer the firm serves (firm income)."""
+        return 0.0
+
     def monthly_cost(self, firm: "Firm", customer: "Customer") -> float:
         """Retention spend on a customer the firm serves this month."""
         return 0.0

@@ -57,7 +57,7 @@ class Contract(Strategy):
         """The exit fee, relative to what the customer spends in a typical purchase."""
         if not self.under_contract(firm, customer):
             return 0.0
-        return self.settings.exit_fee / (customer.reference_price * max(customer.items_rate, 1.0))
+        return self.settings.exit_fee / customer.typical_spend
 
     def satisfaction_drift(self, firm: "Firm", customer: "Customer") -> float:
         """An unhappy customer who cannot leave grows unhappier."""

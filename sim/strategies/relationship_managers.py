@@ -1,0 +1,77 @@
+"""Relationship managers for the top tiers: a social bond, at a cost per customer.
+
+Berry (1995) calls personal service and a named contact a level-2, social bond: harder
+to copy than a discount, because the customer is loyal to a person. It is expensive, so
+firms give it to their most profitable customers (the top of Zeithaml, Rust & Lemon's
+pyramid). A managed customer loses ``bond`` of the defection hazard, would give up the
+relationship by switching (``switching_cost``) and feels the attention
+(``satisfaction_lift`` a month, up to the top of the scale); each costs
+``cost_per_customer`` a month.
+
+References:
+    Berry, L. L. (1995). Relationship marketing of services. Journal of the Academy of
+    Marketing Science 23(4), 236-245.
+    Zeithaml, V. A., Rust, R. T. & Lemon, K. N. (2001). The customer pyramid.
+    California Management Review 43(4), 118-142.
+"""
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field
+
+from sim.section import NonNegative, Section, Share
+from sim.strategies.base import Strategy
+
+if TYPE_CHECKING:
+    from sim.agents import Customer, Firm, MonthBooks
+
+Tier = Literal["platinum", "gold", "iron", "lead"]
+
+
+class RelationshipManagersSettings(Section):
+    """Which pyramid tiers get a manager, how strong the bond, what it costs."""
+
+    tiers: list[Tier] = Field(default_factory=lambda: ["platinum"], min_length=1)
+    bond: Share = 0.3
+    switching_cost: Annotated[float, Field(ge=0.0, le=5.0)] = 0.1
+    satisfaction_lift: Annotated[float, Field(ge=0.0, le=1.0)] = 0.02
+    cost_per_customer: NonNegative = 15.0
+
+
+class RelationshipManagers(Strategy):
+    """Serve customers of the chosen tiers through a personal manager."""
+
+    name = "relationship_managers"
+
+    def __init__(self, settings: RelationshipManagersSettings) -> None:
+        self.settings = settings
+        self.assigned: set[int] = set()
+
+    def managed(self, firm: "Firm", customer: "Customer") -> bool:
+        """Whether the customer is in a managed tier of this firm now."""
+        return customer.supplier is firm and firm.segment_of(customer) in self.settings.tiers
+
+    def bond(self, firm: "Firm", customer: "Customer") -> float:
+        """A managed customer is loyal to a person, too."""
+        return self.settings.bond if self.managed(firm, customer) else 0.0
+
+    def exit_cost(self, firm: "Firm", customer: "Customer") -> float:
+        """Leaving means losing one's manager: a switching cost of its own."""
+        return self.settings.switching_cost if self.managed(firm, customer) else 0.0
+
+    def satisfaction_drift(self, firm: "Firm", customer: "Customer") -> float:
+        """Personal attention lifts satisfaction a little each month."""
+        return self.settings.satisfaction_lift if self.managed(firm, customer) else 0.0
+
+    def monthly_cost(self, firm: "Firm", customer: "Customer") -> float:
+        """A manager's time, for each managed customer; the first month is logged."""
+        if not self.managed(firm, customer):
+            return 0.0
+        if customer.customer_id not in self.assigned:
+            self.assigned.add(customer.customer_id)
+            firm.model.log_offer(customer, firm, self.name, "assigned", True, 0.0)
+        return self.settings.cost_per_customer
+
+    def on_leave(self, firm: "Firm", customer: "Customer", books: "MonthBooks") -> None:
+        """A customer who leaves is no longer assigned (a return starts over)."""
+        self.assigned.discard(customer.customer_id)

@@ -1,0 +1,88 @@
+"""Segmentation: which group each customer belongs to, so offers can differ by group.
+
+A segmentation does nothing to customers by itself; it labels them each month, and the
+other strategies (relationship managers, pruning fees...) decide who gets what by label.
+``mass`` puts everyone in one segment; ``needs`` uses the customer's needs segment (what
+they value, as a firm would learn from research); ``pyramid`` ranks the firm's customers
+by trailing profitability into platinum, gold, iron and lead tiers (Zeithaml, Rust &
+Lemon 2001), with the tiering of ``sim.analytics.pyramid`` so the model and the analytics
+agree. Tier changes are events in the offers table (programme "segmentation").
+
+Reference:
+    Zeithaml, V. A., Rust, R. T. & Lemon, K. N. (2001). The customer pyramid: creating
+    and serving profitable customers. California Management Review 43(4), 118-142.
+"""
+
+from typing import TYPE_CHECKING, Literal, Self
+
+import pandas as pd
+from pydantic import model_validator
+
+from sim.analytics.pyramid import CustomerPyramid
+from sim.section import FieldProblem, Section, Share
+from sim.strategies.base import Strategy
+
+if TYPE_CHECKING:
+    from sim.agents import Customer, Firm
+    from sim.model import Market
+
+#: The label of every customer under mass marketing.
+MASS = "all"
+
+
+class SegmentationSettings(Section):
+    """How the firm groups its customers (pyramid shares are of its current customers)."""
+
+    kind: Literal["mass", "needs", "pyramid"] = "pyramid"
+    platinum_share: Share = 0.05
+    gold_share: Share = 0.15
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> Self:
+        if self.platinum_share + self.gold_share > 1.0:
+            raise FieldProblem(
+                "gold_share",
+                f"= {self.gold_share}: platinum_share + gold_share must be at most 1",
+            )
+        return self
+
+
+class Segmentation(Strategy):
+    """Relabel the firm's customers at the end of every month."""
+
+    name = "segmentation"
+
+    def __init__(self, settings: SegmentationSettings) -> None:
+        self.settings = settings
+        self.labels: dict[int, str] = {}
+
+    def segment_of(self, customer: "Customer") -> str:
+        """The customer's current label (new customers are labelled at month end)."""
+        return self.labels.get(customer.customer_id, "")
+
+    def act(self, firm: "Firm", market: "Market") -> None:
+        """Label every current customer; log the changes."""
+        customers = [c for c in market.customers if c.supplier is firm]
+        labels = self._label(customers)
+        for customer in customers:
+            label = labels[customer.customer_id]
+            if self.labels.get(customer.customer_id) != label:
+                market.log_offer(customer, firm, self.name, label, True, 0.0)
+        self.labels = labels
+
+    def _label(self, customers: list["Customer"]) -> dict[int, str]:
+        if self.settings.kind == "mass":
+            return {c.customer_id: MASS for c in customers}
+        if self.settings.kind == "needs":
+            return {c.customer_id: c.segment for c in customers}
+        if not customers:
+            return {}
+        profit = pd.DataFrame(
+            {
+                "customer_id": [c.customer_id for c in customers],
+                "profit": [c.mean_margin for c in customers],
+            }
+        )
+        shares = (self.settings.platinum_share, self.settings.gold_share)
+        tiers = CustomerPyramid(shares).fit(profit).tiers_
+        return {int(k): str(v) for k, v in tiers.items()}

@@ -83,6 +83,7 @@ class Firm(mesa.Agent):
         self.campaign_spend = 0.0  # this month's firm-level retention campaigns
         for strategy in self.strategies:
             strategy.seed(market.seed, self.name)
+            strategy.start(self)
 
     def step(self) -> None:
         """The firm's monthly moves: each strategy acts (reprices, campaigns...)."""
@@ -132,6 +133,23 @@ class Firm(mesa.Agent):
         """Let each strategy react to a customer ending the relationship."""
         for strategy in self.strategies:
             strategy.on_leave(self, customer, books)
+
+    def referral_boost_for(self, customer: "Customer") -> float:
+        """How much more likely the firm's strategies make this customer to refer."""
+        boost = 1.0
+        for strategy in self.strategies:
+            boost *= strategy.referral_boost(self, customer)
+        return boost
+
+    def referral_converted(self, customer: "Customer", books: "MonthBooks") -> None:
+        """A referred friend became a customer: let the strategies react."""
+        for strategy in self.strategies:
+            strategy.on_referral(self, customer, books)
+
+    def complaint_received(self, customer: "Customer", books: "MonthBooks") -> None:
+        """A customer complained: let the strategies handle it."""
+        for strategy in self.strategies:
+            strategy.on_complaint(self, customer, books)
 
     def monthly_fee_for(self, customer: "Customer") -> float:
         """Fees the customer pays this firm each month, purchase or not."""
@@ -423,6 +441,8 @@ class Customer(FixedAgent):
         severity = behaviour.failure_severity_core if core else behaviour.failure_severity_encounter
         complained = self.random.random() < behaviour.complaint_rate
         recovered = complained and self.random.random() < firm.recovery_quality
+        if complained and firm.strategies:
+            firm.complaint_received(self, self.books_for(firm))
         self.add_grievance(reason, RECOVERED_INCIDENT if recovered else 1.0)
         if complained and not recovered:
             self.add_grievance(ChurnReason.RESPONSE_TO_FAILURE, 1.0)
@@ -436,7 +456,10 @@ class Customer(FixedAgent):
         """Promoters refer a friend to their supplier; detractors warn one."""
         market = self.model
         firm = self.supplier
-        if self.random.random() < referral_probability(self.satisfaction, self.referral_propensity):
+        chance = referral_probability(self.satisfaction, self.referral_propensity)
+        if chance and firm.strategies:
+            chance = min(1.0, chance * firm.referral_boost_for(self))
+        if self.random.random() < chance:
             friend = market.pick_contact(self)
             if friend is not None and friend.supplier is not firm:
                 friend.receive_referral(self, firm)
@@ -568,6 +591,8 @@ class Customer(FixedAgent):
         if referrer is not None:
             referrer.referral_credit[firm.index] += market.settings.economics.referral_value
             market.log_referral(referrer, self, firm, "converted")
+            if firm.strategies:
+                firm.referral_converted(self, self.books_for(firm))
 
     def leave(self, reason: ChurnReason, switched_to: Firm | None = None) -> None:
         """End the relationship with the current supplier, for a reason."""

@@ -115,6 +115,11 @@ def test_loyalty_invites_each_buyer_once_and_books_its_costs():
             "advertising_campaign.end_month",
         ),
         ({STRATEGY + "advertising_campaign": {"extra_reach": 0.0}}, "advertising_campaign.extra"),
+        ({STRATEGY + "early_warning": {"holdout": 0.0}}, "early_warning.holdout"),
+        ({STRATEGY + "early_warning": {"budget": -1.0}}, "early_warning.budget"),
+        ({STRATEGY + "early_warning": {"offer_cost": 0.0}}, "early_warning.offer_cost"),
+        ({STRATEGY + "service_recovery": {"quality": 2.0}}, "service_recovery.quality"),
+        ({STRATEGY + "referral_reward": {"boost": 0.5}}, "referral_reward.boost"),
     ],
 )
 def test_bad_strategy_settings_name_the_field(overrides, field):
@@ -276,3 +281,90 @@ def test_tier_strategies_need_a_pyramid(strategy):
         SMALL.with_overrides({STRATEGY + strategy: {}})
     with pytest.raises(ScenarioError, match=f"{strategy}.*pyramid"):
         TIERED.with_overrides({STRATEGY + "segmentation.kind": "needs", STRATEGY + strategy: {}})
+
+
+# ---------------------------------------------------------------- early warning, recovery
+def test_early_warning_offers_lower_churn_against_the_holdout():
+    scenario = Scenario.load("baseline").with_overrides(
+        {
+            "market.customers": 1000,
+            "market.months": 24,
+            STRATEGY + "early_warning": {"holdout": 0.3},
+        }
+    )
+    churned = {"retention_offer": [0, 0], "holdout": [0, 0]}
+    for seed in range(6):
+        market = Market(scenario, rng=seed).run_for(24)
+        offers = market.table("offers")
+        selected = offers[offers["programme"] == "early_warning"]
+        churn = market.sql("SELECT customer_id, month FROM churn_events WHERE firm = 'Focal'")
+        within = selected.merge(churn, on="customer_id", suffixes=("", "_churn"))
+        within = within[
+            (within["month_churn"] > within["month"])
+            & (within["month_churn"] <= within["month"] + 6)
+        ]
+        lost = within.drop_duplicates(["customer_id", "month"]).groupby("offer").size()
+        for group in churned:
+            churned[group][0] += int(lost.get(group, 0))
+            churned[group][1] += int((selected["offer"] == group).sum())
+    (lost_t, n_t), (lost_h, n_h) = churned["retention_offer"], churned["holdout"]
+    pooled = (lost_t + lost_h) / (n_t + n_h)
+    z = (lost_h / n_h - lost_t / n_t) / np.sqrt(pooled * (1 - pooled) * (1 / n_t + 1 / n_h))
+    assert n_h > 300 and n_t > 3 * n_h * 0.5
+    assert z > stats.norm.ppf(0.95), (lost_t / n_t, lost_h / n_h, z)
+
+
+def test_early_warning_spends_within_budget_and_splits_a_holdout():
+    settings = {"budget": 200.0, "offer_cost": 20.0, "holdout": 0.25, "start_month": 4}
+    scenario = SMALL.with_overrides({"market.months": 12, STRATEGY + "early_warning": settings})
+    market = Market(scenario, rng=4).run_for(12)
+    offers = market.table("offers")
+    selected = offers[offers["programme"] == "early_warning"]
+    per_month = selected.groupby("month").size()
+    assert per_month.index.min() == 3 and (per_month <= 10).all()
+    made = selected[selected["offer"] == "retention_offer"]
+    assert made.groupby("month")["cost"].sum().max() <= 200.0
+    assert 0.05 < (selected["offer"] == "holdout").mean() < 0.5
+    kpis = market.kpis().set_index("month")
+    spend = made.groupby("month")["cost"].sum()
+    assert (kpis.loc[spend.index, "retention_spend"] >= spend - 1e-9).all()
+
+
+def test_service_recovery_puts_most_complaints_right_and_books_their_cost():
+    scenario = SMALL.with_overrides(
+        {
+            "market.months": 12,
+            "firms.Focal.service_failure_rate": 0.3,
+            STRATEGY + "service_recovery": {"quality": 0.9, "cost_per_complaint": 7.0},
+        }
+    )
+    market = Market(scenario, rng=6).run_for(12)
+    events = market.table("service_events")
+    focal = events[(events["firm"] == "Focal") & events["complained"]]
+    rival = events[(events["firm"] == "Rival") & events["complained"]]
+    n = len(focal)
+    assert abs(focal["recovered"].mean() - 0.9) < 3 * np.sqrt(0.09 / n)
+    assert rival["recovered"].mean() < 0.7
+    booked = market.sql(
+        "SELECT sum(retention_cost) AS c FROM customer_months WHERE firm = 'Focal'"
+    )["c"].iloc[0]
+    assert booked == pytest.approx(7.0 * n)
+
+
+def test_referral_rewards_are_paid_per_converted_referral():
+    scenario = SMALL.with_overrides(
+        {
+            "market.months": 24,
+            "population.referral_propensity": 0.3,
+            "firms.Focal.service_failure_rate": 0.0,
+            STRATEGY + "referral_reward": {"boost": 3.0, "reward": 25.0},
+        }
+    )
+    market = Market(scenario, rng=2).run_for(24)
+    referrals = market.table("referrals")
+    converted = referrals[(referrals["event"] == "converted") & (referrals["firm"] == "Focal")]
+    offers = market.table("offers")
+    rewards = offers[offers["programme"] == "referral_reward"]
+    assert len(converted) > 0
+    assert len(rewards) == len(converted)
+    assert (rewards["cost"] == 25.0).all()

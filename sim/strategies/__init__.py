@@ -12,6 +12,7 @@ from sim.section import FieldProblem, Section
 from sim.strategies.advertising_campaign import AdvertisingCampaign, AdvertisingCampaignSettings
 from sim.strategies.base import Strategy
 from sim.strategies.contract import Contract, ContractSettings
+from sim.strategies.early_warning import EarlyWarning, EarlyWarningSettings
 from sim.strategies.introductory_discount import (
     IntroductoryDiscount,
     IntroductoryDiscountSettings,
@@ -19,11 +20,13 @@ from sim.strategies.introductory_discount import (
 from sim.strategies.loyalty_programme import LoyaltyProgramme, LoyaltyProgrammeSettings
 from sim.strategies.price_change import PriceChange, PriceChangeSettings
 from sim.strategies.pruning_fee import PruningFee, PruningFeeSettings
+from sim.strategies.referral_reward import ReferralReward, ReferralRewardSettings
 from sim.strategies.relationship_managers import (
     RelationshipManagers,
     RelationshipManagersSettings,
 )
 from sim.strategies.segmentation import Segmentation, SegmentationSettings
+from sim.strategies.service_recovery import ServiceRecovery, ServiceRecoverySettings
 from sim.strategies.win_back import WinBack, WinBackSettings
 
 #: Strategy name -> policy class, in the order a firm applies them.
@@ -31,8 +34,11 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "segmentation": Segmentation,
     "advertising_campaign": AdvertisingCampaign,
     "introductory_discount": IntroductoryDiscount,
+    "referral_reward": ReferralReward,
     "loyalty_programme": LoyaltyProgramme,
     "contract": Contract,
+    "service_recovery": ServiceRecovery,
+    "early_warning": EarlyWarning,
     "win_back": WinBack,
     "relationship_managers": RelationshipManagers,
     "pruning_fee": PruningFee,
@@ -49,8 +55,11 @@ class StrategySettings(Section):
     segmentation: SegmentationSettings | None = None
     advertising_campaign: AdvertisingCampaignSettings | None = None
     introductory_discount: IntroductoryDiscountSettings | None = None
+    referral_reward: ReferralRewardSettings | None = None
     loyalty_programme: LoyaltyProgrammeSettings | None = None
     contract: ContractSettings | None = None
+    service_recovery: ServiceRecoverySettings | None = None
+    early_warning: EarlyWarningSettings | None = None
     win_back: WinBackSettings | None = None
     relationship_managers: RelationshipManagersSettings | None = None
     pruning_fee: PruningFeeSettings | None = None

@@ -30,6 +30,9 @@ class Strategy:
         """Give the strategy its own deterministic stream (same parts, same numbers)."""
         self.random = random.Random("/".join(str(p) for p in (self.name, *parts)))
 
+    def start(self, firm: "Firm") -> None:
+        """Set the firm up when the market is built (a standing policy, not a move)."""
+
     def price_factor(self, firm: "Firm", customer: "Customer") -> float:
         """Multiplier on the firm's list price for this customer (1 = list price)."""
         return 1.0
@@ -53,6 +56,16 @@ class Strategy:
 
     def on_leave(self, firm: "Firm", customer: "Customer", books: "MonthBooks") -> None:
         """React to a customer leaving (charge a fee, remember them for a win-back)."""
+
+    def referral_boost(self, firm: "Firm", customer: "Customer") -> float:
+        """Multiplier on the chance that the firm's customer refers a friend."""
+        return 1.0
+
+    def on_referral(self, firm: "Firm", customer: "Customer", books: "MonthBooks") -> None:
+        """A referred friend became a customer (``books`` are the new customer's)."""
+
+    def on_complaint(self, firm: "Firm", customer: "Customer", books: "MonthBooks") -> None:
+        """The customer complained about a failure; book the cost of handling it."""
 
     def monthly_fee(self, firm: "Firm", customer: "Customer") -> float:
         """A fee charged each month to a customer the firm serves (firm income)."""

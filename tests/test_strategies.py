@@ -368,3 +368,26 @@ def test_referral_rewards_are_paid_per_converted_referral():
     assert len(converted) > 0
     assert len(rewards) == len(converted)
     assert (rewards["cost"] == 25.0).all()
+
+
+def test_tiered_and_loyalty_prices_are_what_customers_pay():
+    scenario = TIERED.with_overrides(
+        {
+            "market.months": 18,
+            STRATEGY + "tiered_pricing": {"platinum": 0.8, "gold": 0.9, "iron": 1.0, "lead": 1.2},
+            STRATEGY + "loyalty_discount": {"after_months": 6, "discount": 0.1},
+        }
+    )
+    market = Market(scenario, rng=3).run_for(18)
+    focal = market.firms[0]
+    for customer in market.customers:
+        if customer.supplier is not focal:
+            assert focal.price_for(customer) == pytest.approx(20.0)
+            continue
+        tier = focal.segment_of(customer)
+        expected = {"platinum": 0.8, "gold": 0.9, "iron": 1.0, "lead": 1.2, "": 1.0}[tier]
+        if customer.tenure >= 6:
+            expected *= 0.9
+        assert focal.price_for(customer) == pytest.approx(20.0 * expected)
+    tiers = {focal.segment_of(c) for c in market.customers if c.supplier is focal}
+    assert {"platinum", "iron"} <= tiers

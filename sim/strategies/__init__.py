@@ -17,6 +17,7 @@ from sim.strategies.introductory_discount import (
     IntroductoryDiscount,
     IntroductoryDiscountSettings,
 )
+from sim.strategies.loyalty_discount import LoyaltyDiscount, LoyaltyDiscountSettings
 from sim.strategies.loyalty_programme import LoyaltyProgramme, LoyaltyProgrammeSettings
 from sim.strategies.price_change import PriceChange, PriceChangeSettings
 from sim.strategies.pruning_fee import PruningFee, PruningFeeSettings
@@ -27,6 +28,7 @@ from sim.strategies.relationship_managers import (
 )
 from sim.strategies.segmentation import Segmentation, SegmentationSettings
 from sim.strategies.service_recovery import ServiceRecovery, ServiceRecoverySettings
+from sim.strategies.tiered_pricing import TieredPricing, TieredPricingSettings
 from sim.strategies.win_back import WinBack, WinBackSettings
 
 #: Strategy name -> policy class, in the order a firm applies them.
@@ -42,11 +44,13 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "win_back": WinBack,
     "relationship_managers": RelationshipManagers,
     "pruning_fee": PruningFee,
+    "tiered_pricing": TieredPricing,
+    "loyalty_discount": LoyaltyDiscount,
     "price_change": PriceChange,
 }
 
 #: Strategies that act on pyramid tiers, so they need a pyramid segmentation.
-NEEDS_PYRAMID = ("relationship_managers", "pruning_fee")
+NEEDS_PYRAMID = ("relationship_managers", "pruning_fee", "tiered_pricing")
 
 
 class StrategySettings(Section):
@@ -63,6 +67,8 @@ class StrategySettings(Section):
     win_back: WinBackSettings | None = None
     relationship_managers: RelationshipManagersSettings | None = None
     pruning_fee: PruningFeeSettings | None = None
+    tiered_pricing: TieredPricingSettings | None = None
+    loyalty_discount: LoyaltyDiscountSettings | None = None
     price_change: PriceChangeSettings | None = None
 
     @model_validator(mode="after")

@@ -41,3 +41,24 @@ def test_services_churn_reasons_follow_keaveneys_order():
     # Level: calibrated to within 4 percentage points of Keaveney's normalised shares.
     for reason, share in published.items():
         assert abs(observed[reason] - share) < 0.04, (reason, observed[reason], share)
+
+
+@pytest.mark.slow
+def test_credit_card_profit_per_customer_has_reichheld_and_sassers_shape():
+    market = Market("credit_card", rng=0).run_for(96)
+    months = market.sql("SELECT * FROM customer_months WHERE firm = 'Focal'")
+    months["year"] = months["tenure_months"] // 12 + 1
+    growth = ["increased_purchases", "reduced_operating_costs", "referrals", "price_premium"]
+    yearly = 12 * months.groupby("year")[["base_profit", *growth]].mean()
+    # Reichheld & Sasser count the acquisition cost apart (year 0): profit before it.
+    profit = yearly.sum(axis=1)
+    first_five = profit.loc[1:5].to_numpy()
+    assert np.all(np.diff(first_five) > 0), first_five
+    assert 22 <= first_five[0] <= 38  # about $30 in year 1
+    assert 1.5 <= first_five[4] / first_five[0] <= 2.1  # year 5 about 1.8 times year 1
+    assert yearly.loc[5, growth].idxmax() == "increased_purchases"
+    joined = market.sql(
+        "SELECT count(*) AS n FROM lifecycle_events WHERE firm = 'Focal' "
+        "AND cause IN ('first_purchase', 'acquired', 'won_back')"
+    )["n"].iloc[0]
+    assert months["acquisition_cost"].sum() == pytest.approx(51.0 * joined)

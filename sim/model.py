@@ -285,7 +285,10 @@ class Market(mesa.Model):
                 switched_to.name if switched_to else None,
             ),
         )
-        self._totals[firm.index]["churn_" + reason.value] += 1
+        totals = self._totals[firm.index]
+        totals["churn_" + reason.value] += 1
+        if self._supplier_at_start[customer.customer_id] == firm.index:
+            totals["lost_from_start"] += 1  # for the retention rate (not this month's joiners)
 
     def log_referral(self, referrer: Customer, referred: Customer, firm: Firm, event: str) -> None:
         """A referral made ("referred") or turned into a customer ("converted")."""
@@ -389,7 +392,7 @@ class Market(mesa.Model):
             customers = self._customers_at_start[i]
             at_start = self._previous_customers[i]
             defections = sum(t["churn_" + r.value] for r in REASONS)
-            retention = 1.0 - defections / at_start if at_start else float("nan")
+            retention = 1.0 - t["lost_from_start"] / at_start if at_start else float("nan")
             if at_start:
                 self._retention_history[i].append(retention)
             recent = self._retention_history[i][-EQUITY_WINDOW:]
@@ -477,6 +480,7 @@ def _empty_totals() -> dict[str, float]:
         "retention_spend",
         "referral_value",
         "customer_profit",
+        "lost_from_start",
     ]
     return dict.fromkeys(keys + ["churn_" + r.value for r in REASONS], 0)
 

@@ -132,7 +132,7 @@ class Population(Section):
     segments: dict[str, Segment] = Field(default_factory=_default_segments)
     elasticity: ElasticityShares = Field(default_factory=ElasticityShares)
     budget_median: Positive = 60.0
-    budget_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = 0.8
+    budget_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = 1.0
     need_rate: Share = 0.6
     need_rate_concentration: Positive = 4.0
     products_per_budget: Positive = 1.0

@@ -15,17 +15,16 @@ References:
     California Management Review 43(4), 118-142.
 """
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from sim.section import NonNegative, Section, Share
 from sim.strategies.base import Strategy
+from sim.strategies.segmentation import Tier
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
-
-Tier = Literal["platinum", "gold", "iron", "lead"]
 
 
 class RelationshipManagersSettings(Section):

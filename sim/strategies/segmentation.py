@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 #: The label of every customer under mass marketing.
 MASS = "all"
+#: Tiers of the customer pyramid, as other strategies name them in their settings.
+Tier = Literal["platinum", "gold", "iron", "lead"]
 
 
 class SegmentationSettings(Section):

@@ -1,5 +1,7 @@
 """Error types that users see: each names the field, the value and what is allowed."""
 
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
 
 class CRMError(Exception):
     """Base class for every error the workbench reports to a user."""
@@ -11,3 +13,11 @@ class ScenarioError(CRMError, ValueError):
 
 class DataError(CRMError, ValueError):
     """An input table (transactions, summaries, survivor counts) is unusable."""
+
+
+class NotFittedError(CRMError, _SklearnNotFittedError):
+    """An analytics model was used before ``fit``.
+
+    It is also scikit-learn's NotFittedError, so code written for sklearn estimators
+    catches it, and a CRMError, so the command line reports it like our other errors.
+    """

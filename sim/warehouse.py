@@ -297,3 +297,173 @@ def _replace(staging: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(staging, target)
+
+
+# ==========================================================================================
+# Named queries for notebooks: OLAP roll-ups of the CRM database.
+#
+# Each query is DuckDB SQL over the tables of SCHEMA, documented by its leading comment.
+# ``{firm}`` is a parameter: NULL (the default) for the whole market, or one firm's name
+# to slice the cube to that firm. Run one with ``run_query(market, name, firm="Focal")``.
+# ==========================================================================================
+
+#: Name -> SQL of each named query; the SQL's leading comment says what it returns.
+QUERIES: dict[str, str] = {
+    "revenue_by_segment_by_month": """
+-- Revenue, cost, margin, transactions and buyers by month and needs segment.
+SELECT t.month, c.segment, sum(t.amount) AS revenue, sum(t.cost) AS cost,
+       sum(t.amount - t.cost) AS margin, count(*) AS transactions,
+       count(DISTINCT t.customer_id) AS buyers
+FROM transactions t JOIN customers c USING (customer_id)
+WHERE {firm} IS NULL OR t.firm = {firm}
+GROUP BY ALL ORDER BY ALL
+""",
+    "revenue_by_region_by_year": """
+-- Revenue, transactions and buyers by year of the run (months 1-12 = year 1) and region.
+SELECT (t.month - 1) // 12 + 1 AS year, c.region, sum(t.amount) AS revenue,
+       count(*) AS transactions, count(DISTINCT t.customer_id) AS buyers
+FROM transactions t JOIN customers c USING (customer_id)
+WHERE {firm} IS NULL OR t.firm = {firm}
+GROUP BY ALL ORDER BY ALL
+""",
+    "revenue_by_firm_by_month": """
+-- Revenue, cost, margin, transactions and buyers by month and firm (market shares).
+SELECT month, firm, sum(amount) AS revenue, sum(cost) AS cost,
+       sum(amount - cost) AS margin, count(*) AS transactions,
+       count(DISTINCT customer_id) AS buyers
+FROM transactions
+WHERE {firm} IS NULL OR firm = {firm}
+GROUP BY ALL ORDER BY ALL
+""",
+    "revenue_by_product_by_month": """
+-- Units and revenue by month and product line (fees such as exit_fee are lines too).
+SELECT t.month, l.product, sum(l.quantity) AS quantity, sum(l.amount) AS revenue
+FROM line_items l JOIN transactions t ON l.transaction_id = t.transaction_id
+WHERE {firm} IS NULL OR t.firm = {firm}
+GROUP BY ALL ORDER BY ALL
+""",
+    "revenue_rollup_region_segment": """
+-- Roll-up of revenue from segment to region to the whole market (GROUP BY ROLLUP):
+-- one row per region and segment, a subtotal per region (segment = 'all') and the grand
+-- total (region = 'all', segment = 'all').
+SELECT CASE WHEN grouping(c.region) = 1 THEN 'all' ELSE CAST(c.region AS VARCHAR) END
+           AS region,
+       CASE WHEN grouping(c.segment) = 1 THEN 'all' ELSE c.segment END AS segment,
+       sum(t.amount) AS revenue, count(*) AS transactions,
+       count(DISTINCT t.customer_id) AS buyers
+FROM transactions t JOIN customers c USING (customer_id)
+WHERE {firm} IS NULL OR t.firm = {firm}
+GROUP BY ROLLUP (c.region, c.segment)
+ORDER BY grouping(c.region), c.region, grouping(c.segment), c.segment
+""",
+    "customers_by_stage_by_month": """
+-- Customers in each lifecycle stage at the end of each month (month 0 = the start).
+-- Whole market: every customer, prospects and churned included (as Market.kpis());
+-- one firm: its customers by active stage (as Market.firm_kpis()). A stage's count is
+-- its cumulative flows: +1 for each transition into it, -1 for each one out of it.
+WITH events AS (
+    SELECT month, from_stage, to_stage FROM lifecycle_events
+    WHERE {firm} IS NULL OR firm = {firm}
+),
+flows AS (
+    SELECT month, to_stage AS stage, 1 AS change FROM events
+    UNION ALL
+    SELECT month, from_stage AS stage, -1 AS change FROM events
+),
+net AS (SELECT month, stage, sum(change) AS change FROM flows GROUP BY ALL),
+months AS (
+    SELECT unnest(range(0, 1 + greatest(
+        (SELECT coalesce(max(month), 0) FROM lifecycle_events),
+        (SELECT coalesce(max(month), 0) FROM transactions)))) AS month
+),
+stages AS (
+    SELECT * FROM (VALUES (0, 'prospect'), (1, 'exploration'), (2, 'formation'),
+                          (3, 'stability'), (4, 'decline'), (5, 'churned')) AS s(rank, stage)
+    WHERE {firm} IS NULL OR stage NOT IN ('prospect', 'churned')
+)
+SELECT m.month, s.stage,
+       CAST(sum(coalesce(n.change, 0)) OVER (PARTITION BY s.stage ORDER BY m.month)
+            + CASE WHEN s.stage = 'prospect' THEN (SELECT count(*) FROM customers) ELSE 0 END
+            AS BIGINT) AS customers
+FROM months m CROSS JOIN stages s LEFT JOIN net n ON n.month = m.month AND n.stage = s.stage
+ORDER BY m.month, s.rank
+""",
+    "churn_by_reason_by_firm": """
+-- Defections by firm and Keaveney's reason: count, share of the firm's defections, mean
+-- tenure and satisfaction when leaving, and how many went to a rival (the rest left the
+-- category).
+SELECT firm, reason, count(*) AS churns,
+       count(*) / sum(count(*)) OVER (PARTITION BY firm) AS share,
+       avg(tenure_months) AS mean_tenure_months, avg(satisfaction) AS mean_satisfaction,
+       count(switched_to) AS switched_to_rival
+FROM churn_events
+WHERE {firm} IS NULL OR firm = {firm}
+GROUP BY firm, reason ORDER BY firm, churns DESC, reason
+""",
+    "profit_by_tenure_year": """
+-- Reichheld & Sasser's figure: annual profit per customer by firm and year of tenure,
+-- split by source (12 x the mean customer-month), with the customer-months behind it.
+SELECT firm, tenure_months // 12 + 1 AS tenure_year, count(*) AS customer_months,
+       12 * avg(base_profit) AS base_profit,
+       12 * avg(increased_purchases) AS increased_purchases,
+       12 * avg(reduced_operating_costs) AS reduced_operating_costs,
+       12 * avg(referrals) AS referrals, 12 * avg(price_premium) AS price_premium,
+       12 * avg(acquisition_cost) AS acquisition_cost,
+       12 * avg(retention_cost) AS retention_cost, 12 * avg(profit) AS profit
+FROM customer_months
+WHERE {firm} IS NULL OR firm = {firm}
+GROUP BY ALL ORDER BY ALL
+""",
+}
+
+
+def _sql_literal(name: str, value: object) -> str:
+    """``value`` as a SQL literal; strings are quoted, so a parameter cannot inject SQL."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{name}: got {value!r}; it must be finite")
+        return repr(value)
+    raise ValueError(f"{name}: got {value!r}; expected a string, a number or None")
+
+
+def query_sql(name: str, firm: str | None = None) -> str:
+    """The SQL text of the named query ``name`` with its parameters filled in.
+
+    Args:
+        name: A key of ``QUERIES``.
+        firm: One firm's name, or None for the whole market.
+
+    Returns:
+        DuckDB SQL, ready for ``Market.sql``, ``Warehouse.sql`` or a DuckDB connection.
+
+    Raises:
+        KeyError: If there is no query of that name (the message lists them).
+        ValueError: If ``firm`` is not a string or None.
+    """
+    if name not in QUERIES:
+        raise KeyError(f"unknown query '{name}'; queries: {list(QUERIES)}")
+    return QUERIES[name].format(firm=_sql_literal("firm", firm)).strip()
+
+
+def run_query(source: object, name: str, firm: str | None = None):
+    """Run a named query on a market, a warehouse or a DuckDB connection.
+
+    Args:
+        source: A ``Market`` or ``Warehouse`` (anything whose ``sql(text)`` returns a
+            DataFrame), or a DuckDB connection, e.g. to a finished ``crm.duckdb`` file.
+        name: A key of ``QUERIES``.
+        firm: One firm's name to slice the cube to that firm, or None for the market.
+
+    Returns:
+        The result as a pandas DataFrame.
+
+    Raises:
+        KeyError: If there is no query of that name.
+        ValueError: If ``firm`` is not a string or None.
+    """
+    result = source.sql(query_sql(name, firm))
+    return result.df() if isinstance(result, duckdb.DuckDBPyRelation) else result

@@ -29,9 +29,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from mlxtend.frequent_patterns import association_rules, fpgrowth
-from sklearn.exceptions import NotFittedError
 
-from sim.analytics.validation import require_columns, require_frame
+from sim.analytics.validation import require_columns, require_fitted, require_frame
 from sim.errors import DataError
 
 #: Columns of ``MarketBasket.rules_``.
@@ -176,10 +175,7 @@ class MarketBasket:
         return rules[list(RULE_COLUMNS)].reset_index(drop=True)
 
     def _require_fit(self, method: str) -> pd.DataFrame:
-        if not hasattr(self, "rules_"):
-            raise NotFittedError(
-                f"MarketBasket.{method}() needs MarketBasket.fit(line_items) to be run first"
-            )
+        require_fitted(self, "rules_", method)
         return self.rules_
 
     def top_rules(self, n: int = 10, by: str = "lift") -> pd.DataFrame:

@@ -61,10 +61,6 @@ def _cohort_frame(
     if data[customer_id].isna().any():
         raise DataError(f"transactions: column '{customer_id}' has missing customer ids")
     dates = require_dates(data, date, "transactions")
-    if dates.isna().any():
-        raise DataError(
-            f"transactions: column '{date}' has {int(dates.isna().sum())} missing date(s)"
-        )
     try:
         periods = dates.dt.to_period(period)
     except ValueError as exc:

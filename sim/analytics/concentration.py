@@ -35,9 +35,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import NotFittedError
 
-from sim.analytics.validation import require_columns, require_frame, require_numeric
+from sim.analytics.validation import require_columns, require_fitted, require_frame, require_numeric
 from sim.errors import DataError
 
 Negative = Literal["raise", "clip"]
@@ -203,18 +202,12 @@ class Concentration:
 
     def top_share(self, top: float = 0.2) -> float:
         """Share of the total held by the top ``top`` fraction of fitted customers."""
-        if not hasattr(self, "totals_"):
-            raise NotFittedError(
-                "Concentration.top_share() needs Concentration.fit(data) to be run first"
-            )
+        require_fitted(self, "totals_", "top_share")
         return top_share(self.totals_, top, self.negative)
 
     def summary(self) -> pd.Series:
         """Customers, total, Gini and top-20% share in one Series."""
-        if not hasattr(self, "totals_"):
-            raise NotFittedError(
-                "Concentration.summary() needs Concentration.fit(data) to be run first"
-            )
+        require_fitted(self, "totals_", "summary")
         return pd.Series(
             {
                 "customers": float(len(self.totals_)),

@@ -19,9 +19,8 @@ References:
 from typing import Literal
 
 import pandas as pd
-from sklearn.exceptions import NotFittedError
 
-from sim.analytics.validation import require_columns, require_dates, require_frame
+from sim.analytics.validation import require_columns, require_dates, require_fitted, require_frame
 from sim.errors import DataError
 
 
@@ -87,10 +86,6 @@ class NextPurchase:
         if data[customer_id].isna().any():
             raise DataError(f"transactions: column '{customer_id}' has missing customer ids")
         dates = require_dates(data, date, "transactions")
-        if dates.isna().any():
-            raise DataError(
-                f"transactions: column '{date}' has {int(dates.isna().sum())} missing date(s)"
-            )
         days = (
             pd.DataFrame({"customer_id": data[customer_id], "day": dates.dt.normalize()})
             .drop_duplicates()
@@ -139,10 +134,7 @@ class NextPurchase:
             interval_source, predicted_next and days_overdue (``as_of`` minus
             predicted_next in days: positive = late, negative = not yet due).
         """
-        if not hasattr(self, "customers_"):
-            raise NotFittedError(
-                "NextPurchase.predict() needs NextPurchase.fit(transactions) to be run first"
-            )
+        require_fitted(self, "customers_", "predict")
         reference = self.last_date_ if as_of is None else pd.Timestamp(as_of)
         table = self.customers_[
             ["last_purchase", "purchases", "interval_days", "interval_source", "predicted_next"]

@@ -18,9 +18,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import NotFittedError
 
-from sim.analytics.validation import require_columns, require_frame, require_numeric
+from sim.analytics.validation import require_columns, require_fitted, require_frame, require_numeric
 from sim.errors import DataError
 
 #: Tiers from the top of the pyramid down.
@@ -129,10 +128,7 @@ class CustomerPyramid:
             customers, share_customers, total_profit, share_profit (of net total
             profit; NaN if that is zero) and mean_profit (NaN for an empty tier).
         """
-        if not hasattr(self, "tiers_"):
-            raise NotFittedError(
-                "CustomerPyramid.summary() needs CustomerPyramid.fit(data) to be run first"
-            )
+        require_fitted(self, "tiers_", "summary")
         grouped = self.profit_.groupby(self.tiers_, observed=False)
         table = pd.DataFrame(
             {

@@ -17,11 +17,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import NotFittedError
 
 from sim.analytics.validation import (
     require_columns,
     require_dates,
+    require_fitted,
     require_frame,
     require_non_negative,
 )
@@ -161,10 +161,6 @@ class RFM:
         if data[customer_id].isna().any():
             raise DataError(f"transactions: column '{customer_id}' has missing customer ids")
         dates = require_dates(data, date, "transactions")
-        if dates.isna().any():
-            raise DataError(
-                f"transactions: column '{date}' has {int(dates.isna().sum())} missing date(s)"
-            )
         as_of_ts = dates.max() if as_of is None else pd.Timestamp(as_of)
         keep = dates <= as_of_ts
         if not keep.any():
@@ -214,8 +210,7 @@ class RFM:
         return self
 
     def _require_fit(self, method: str) -> pd.DataFrame:
-        if not hasattr(self, "scores_"):
-            raise NotFittedError(f"RFM.{method}() needs RFM.fit(transactions) to be run first")
+        require_fitted(self, "scores_", method)
         return self.scores_
 
     def segments(self) -> pd.Series:

@@ -121,8 +121,6 @@ def rfm_summary(
         n = int(data[customer_id].isna().sum())
         raise DataError(f"{name}: column '{customer_id}' has {n} missing value(s)")
     dates = require_dates(data, date, name)
-    if dates.isna().any():
-        raise DataError(f"{name}: column '{date}' has {int(dates.isna().sum())} missing date(s)")
     if amount is not None:
         require_non_negative(data, amount, name)
     log = pd.DataFrame(

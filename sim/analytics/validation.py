@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from sim.errors import DataError
+from sim.errors import DataError, NotFittedError
 
 
 def require_frame(data: object, name: str = "data") -> pd.DataFrame:
@@ -45,8 +45,31 @@ def require_non_negative(data: pd.DataFrame, column: str, name: str = "data") ->
 
 
 def require_dates(data: pd.DataFrame, column: str, name: str = "data") -> pd.Series:
-    """Return ``column`` parsed as datetimes, or raise a DataError naming the bad value."""
+    """Return ``column`` parsed as datetimes, or raise a DataError naming the bad value.
+
+    Missing dates (None, NaN, NaT) are rejected too: a purchase without a date would
+    silently drop out of every recency and period computation.
+    """
     try:
-        return pd.to_datetime(data[column])
+        dates = pd.to_datetime(data[column])
     except (ValueError, TypeError) as exc:
         raise DataError(f"{name}: column '{column}' must hold dates ({exc})") from None
+    missing = dates.isna()
+    if missing.any():
+        raise DataError(
+            f"{name}: column '{column}' has {int(missing.sum())} missing date(s) "
+            f"(first at row {missing.idxmax()}); every row needs a date"
+        )
+    return dates
+
+
+def require_fitted(model: object, attribute: str, method: str) -> None:
+    """Raise NotFittedError naming ``method`` if ``model`` lacks its fitted ``attribute``.
+
+    Every analytics model reports use-before-fit the same way, so one ``except`` handles all.
+    """
+    if not hasattr(model, attribute):
+        name = type(model).__name__
+        raise NotFittedError(
+            f"{name}.{method}: the model is not fitted yet; call {name}.fit(...) first"
+        )

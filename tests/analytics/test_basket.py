@@ -1,10 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import NotFittedError
 
 from sim.analytics.basket import MarketBasket
-from sim.errors import DataError
+from sim.errors import DataError, NotFittedError
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 
 from sim.analytics.clv import BetaGeoNBD, simulate_bg_nbd
 from sim.datasets import load_cdnow
-from sim.errors import DataError
+from sim.errors import DataError, NotFittedError
 
 TRUE = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
 
@@ -126,8 +126,8 @@ def test_bad_summaries_raise_data_error_naming_the_column(table, message):
         lambda m: m.summary(),
     ],
 )
-def test_predicting_before_fit_raises_data_error(call):
-    with pytest.raises(DataError, match=r"BetaGeoNBD.* not fitted"):
+def test_predicting_before_fit_raises_not_fitted_error(call):
+    with pytest.raises(NotFittedError, match=r"BetaGeoNBD.* not fitted"):
         call(BetaGeoNBD())
 
 

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from sim import economics
 from sim.analytics.clv import npv_worksheet, retention_clv
 from sim.errors import DataError
 
@@ -8,6 +9,13 @@ from sim.errors import DataError
 def test_infinite_horizon_is_the_margin_multiple():
     # m r / (1 + d - r) = 100 * 0.8 / 0.3
     assert retention_clv(100, 0.8, 0.1) == pytest.approx(800 / 3)
+
+
+def test_infinite_horizon_agrees_with_the_simulations_customer_equity_formula():
+    retention = np.linspace(0.0, 0.95, 7)
+    np.testing.assert_allclose(
+        retention_clv(40.0, retention, 0.01), economics.retention_clv(40.0, retention, 0.01)
+    )
 
 
 def test_finite_horizon_is_the_explicit_discounted_sum():

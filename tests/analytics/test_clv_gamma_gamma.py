@@ -4,7 +4,7 @@ import pytest
 
 from sim.analytics.clv import BetaGeoNBD, GammaGamma, ParetoNBD, simulate_gamma_gamma
 from sim.datasets import load_cdnow
-from sim.errors import DataError
+from sim.errors import DataError, NotFittedError
 
 TRUE = {"p": 6.0, "q": 4.0, "gamma": 15.0}
 
@@ -138,17 +138,17 @@ def test_clv_needs_recency_and_t_in_the_summary(cdnow_model, bg_nbd, cdnow_summa
         cdnow_model.clv(bg_nbd, cdnow_summary[["frequency", "monetary_value"]], 12, 0.01, 0.3)
 
 
-def test_using_the_model_before_fit_raises_data_error(cdnow_summary, bg_nbd):
+def test_using_the_model_before_fit_raises_not_fitted_error(cdnow_summary, bg_nbd):
     model = GammaGamma()
     for call in (
         lambda: model.expected_spend(cdnow_summary),
         lambda: model.clv(bg_nbd, cdnow_summary, 12, 0.01, 0.3),
         model.summary,
     ):
-        with pytest.raises(DataError, match=r"GammaGamma.* not fitted"):
+        with pytest.raises(NotFittedError, match=r"GammaGamma.* not fitted"):
             call()
 
 
-def test_clv_with_an_unfitted_transaction_model_raises_data_error(cdnow_model, cdnow_summary):
-    with pytest.raises(DataError, match=r"BetaGeoNBD\.expected_purchases: .* not fitted"):
+def test_clv_with_an_unfitted_transaction_model_raises_not_fitted_error(cdnow_model, cdnow_summary):
+    with pytest.raises(NotFittedError, match=r"BetaGeoNBD\.expected_purchases: .* not fitted"):
         cdnow_model.clv(BetaGeoNBD(), cdnow_summary, 12, 0.01, 0.3)

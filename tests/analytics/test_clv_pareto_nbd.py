@@ -4,7 +4,7 @@ import pytest
 
 from sim.analytics.clv import ParetoNBD, simulate_pareto_nbd
 from sim.datasets import load_cdnow
-from sim.errors import DataError
+from sim.errors import DataError, NotFittedError
 
 TRUE = {"r": 0.55, "alpha": 10.5, "s": 0.6, "beta": 11.5}
 
@@ -131,6 +131,6 @@ def test_bad_summaries_raise_data_error_naming_the_column(table, message):
         lambda m: m.summary(),
     ],
 )
-def test_predicting_before_fit_raises_data_error(call):
-    with pytest.raises(DataError, match=r"ParetoNBD.* not fitted"):
+def test_predicting_before_fit_raises_not_fitted_error(call):
+    with pytest.raises(NotFittedError, match=r"ParetoNBD.* not fitted"):
         call(ParetoNBD())

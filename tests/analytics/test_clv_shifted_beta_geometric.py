@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from sim.analytics.clv import ShiftedBetaGeometric, simulate_survivors
-from sim.errors import DataError
+from sim.errors import DataError, NotFittedError
 
 # Fader & Hardie (2007), "How to project customer retention", "Regular" segment: customers
 # still active at the start of years 0..12 out of 1,000 acquired.
@@ -145,8 +145,8 @@ def test_bad_survivor_counts_raise_data_error_naming_the_problem(survivors, mess
         lambda m: m.summary(),
     ],
 )
-def test_using_the_model_before_fit_raises_data_error(call):
-    with pytest.raises(DataError, match="not fitted"):
+def test_using_the_model_before_fit_raises_not_fitted_error(call):
+    with pytest.raises(NotFittedError, match="not fitted"):
         call(ShiftedBetaGeometric())
 
 

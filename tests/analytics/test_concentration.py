@@ -1,10 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import NotFittedError
 
 from sim.analytics.concentration import Concentration, gini, lorenz_curve, top_share
-from sim.errors import DataError
+from sim.errors import DataError, NotFittedError
 
 
 def test_equal_values_have_zero_gini_and_proportional_top_share():

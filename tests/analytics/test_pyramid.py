@@ -1,9 +1,8 @@
 import pandas as pd
 import pytest
-from sklearn.exceptions import NotFittedError
 
 from sim.analytics.pyramid import CustomerPyramid
-from sim.errors import DataError
+from sim.errors import DataError, NotFittedError
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 import pandas as pd
 import pytest
-from sklearn.exceptions import NotFittedError
 
 from sim.analytics.rfm import RFM, SEGMENT_RULES, quantile_scores
-from sim.errors import DataError
+from sim.errors import DataError, NotFittedError
 
 AS_OF = "2024-01-31"
 

@@ -20,7 +20,12 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from sim.analytics.validation import require_columns, require_frame, require_non_negative
+from sim.analytics.validation import (
+    require_columns,
+    require_fitted,
+    require_frame,
+    require_non_negative,
+)
 from sim.errors import DataError
 
 _HESSIAN_STEP = 1e-4
@@ -178,11 +183,8 @@ class FittedModel:
     _param_names: tuple[str, ...] = ()
 
     def _require_fitted(self, method: str) -> None:
-        """Raise a DataError naming ``method`` if ``fit`` has not been called yet."""
-        if not hasattr(self, "params_"):
-            raise DataError(
-                f"{type(self).__name__}.{method}: the model is not fitted yet; call fit(...) first"
-            )
+        """Raise NotFittedError naming ``method`` if ``fit`` has not been called yet."""
+        require_fitted(self, "params_", method)
 
     def _store_fit(self, fit: MaximumLikelihoodFit) -> None:
         self.params_ = dict(zip(self._param_names, map(float, fit.estimates), strict=True))
@@ -200,7 +202,7 @@ class FittedModel:
             (``std_error`` is NaN there).
 
         Raises:
-            DataError: If the model has not been fitted yet.
+            NotFittedError: If the model has not been fitted yet.
         """
         self._require_fitted("summary")
         rows = [(name, self.params_[name], self.std_errors_[name]) for name in self._param_names]

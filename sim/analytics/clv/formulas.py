@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from sim import economics
 from sim.errors import DataError
 
 _DEFAULT_YEARS = 5
@@ -52,6 +53,9 @@ def retention_clv(
 ) -> float | np.ndarray:
     """CLV of a customer with constant margin and retention: ``sum_t m r^t / (1+d)^t``.
 
+    This is :func:`sim.economics.retention_clv` (which the simulation uses for customer
+    equity) with its inputs checked and an optional finite horizon; the infinite-horizon
+    value is computed by that function, so the model and the analytics cannot drift apart.
     The margin ``m`` of period t is earned at its end, if the customer is still there (with
     probability ``r^t``), and discounted by ``(1+d)^t``. Over an infinite horizon the sum is
     ``m r / (1 + d - r)``; the acquisition period itself is not included. Arguments broadcast,
@@ -86,7 +90,7 @@ def retention_clv(
                 "retention and discount_rate: retention 1 with discount_rate 0 gives an "
                 "infinite CLV; pass a finite number of periods or a positive discount_rate"
             )
-        value = m * r / (1 + d - r)
+        value = economics.retention_clv(m, r, d)
     else:
         n = _check_whole(periods, "periods", 1)
         t = np.arange(1, n + 1).reshape((-1,) + (1,) * ratio.ndim)

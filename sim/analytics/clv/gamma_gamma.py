@@ -144,7 +144,8 @@ class GammaGamma(FittedModel):
             Series ``expected_spend`` aligned with the summary's index.
 
         Raises:
-            DataError: If the model is not fitted, or on invalid input.
+            NotFittedError: If the model is not fitted.
+            DataError: On invalid input.
         """
         self._require_fitted("expected_spend")
         table = _spend_table(summary, "summary")
@@ -185,8 +186,8 @@ class GammaGamma(FittedModel):
             Series ``clv`` aligned with the summary's index.
 
         Raises:
-            DataError: If a model is not fitted, an argument is out of range, or the summary
-                is invalid.
+            NotFittedError: If this model or ``transaction_model`` is not fitted.
+            DataError: If an argument is out of range or the summary is invalid.
         """
         self._require_fitted("clv")
         if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 1:

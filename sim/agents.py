@@ -330,7 +330,7 @@ class Customer(FixedAgent):
             mine = values[options.index(self.supplier)]
             rivals = [v for f, v in zip(options, values, strict=True) if f is not self.supplier]
             if rivals:
-                best = max(rivals) - behaviour.switching_cost
+                best = max(rivals)  # rivals' values already carry the switching cost
                 self.add_grievance(
                     ChurnReason.COMPETITION,
                     competition_grievance(best, mine - behaviour.inertia),

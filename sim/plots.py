@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.analytics.cohorts import profit_by_tenure_year
 from sim.economics import PROFIT_SOURCES
 from sim.rules.relationship import Stage
 from sim.rules.switching import REASONS
@@ -66,22 +67,32 @@ def profit_by_tenure(
     customer_months: pd.DataFrame,
     title: str = "Profit per customer by tenure year (Reichheld & Sasser)",
 ) -> Figure:
-    """Annual profit per customer by tenure year, stacked by source of profit.
+    """Annual profit per customer by tenure year, stacked by source; costs below zero.
 
-    A year's figure is 12 times the mean monthly profit over the customer-months spent
-    in that tenure year, so relationships cut short by churn or by the end of the run
-    count for the months they lasted instead of pulling the older years down.
+    Uses ``sim.analytics.cohorts.profit_by_tenure_year`` with ``annualise=True``, so
+    relationships cut short by churn or by the end of the data count for the months
+    they lasted instead of pulling the older years down; year 0 is the acquisition cost.
     """
-    data = customer_months.assign(year=customer_months["tenure_months"] // 12 + 1)
-    yearly = 12.0 * data.groupby("year")[[*PROFIT_SOURCES, "acquisition_cost"]].mean()
+    yearly = profit_by_tenure_year(customer_months, annualise=True)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     bottom = pd.Series(0.0, index=yearly.index)
     for source in PROFIT_SOURCES:
-        ax.bar(yearly.index, yearly[source], bottom=bottom, label=source.replace("_", " "))
-        bottom = bottom + yearly[source]
-    ax.bar(yearly.index, -yearly["acquisition_cost"], color="#a50f15", label="acquisition cost")
+        if source in yearly:
+            ax.bar(yearly.index, yearly[source], bottom=bottom, label=source.replace("_", " "))
+            bottom = bottom + yearly[source]
+    below = pd.Series(0.0, index=yearly.index)
+    for cost, colour in (("acquisition_cost", "#a50f15"), ("retention_cost", "#fc9272")):
+        if cost in yearly:
+            ax.bar(
+                yearly.index, yearly[cost], bottom=below, color=colour, label=cost.replace("_", " ")
+            )
+            below = below + yearly[cost]
     ax.axhline(0.0, color="grey", linewidth=0.8)
-    ax.set(title=title, xlabel="Tenure year", ylabel="Profit per customer per year (currency)")
+    ax.set(
+        title=title,
+        xlabel="Tenure year (0 = acquisition)",
+        ylabel="Profit per customer per year (currency)",
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     fig.tight_layout()
     return fig

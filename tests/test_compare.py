@@ -35,13 +35,13 @@ def test_same_master_seed_gives_the_same_runs_and_another_seed_does_not():
     assert not first["revenue"].equals(other["revenue"])
 
 
-def test_a_price_increase_raises_price_reason_churn():
+def test_a_price_increase_costs_customers_and_is_detected_as_such():
     table = compare(
         SMALL, {"now": {}, "dearer": {"firms.Focal.price": 24.0}}, replications=8, rng=1
     )
-    pricing = table[(table["variant"] == "dearer") & (table["metric"] == "churn_pricing")].iloc[0]
-    assert pricing["diff_ci_low"] > 0
-    assert pricing["p_value"] < 0.05
+    kept = table[(table["variant"] == "dearer") & (table["metric"] == "customers_end")].iloc[0]
+    assert kept["diff_ci_high"] < 0
+    assert kept["p_value"] < 0.05
 
 
 def test_intervals_match_a_hand_computed_paired_t_interval():

@@ -179,6 +179,7 @@ def profit_by_tenure_year(
     costs: Sequence[str] = PROFIT_COSTS,
     acquisition: str = "acquisition_cost",
     firm: str | None = "firm",
+    annualise: bool = False,
 ) -> pd.DataFrame:
     """Mean annual profit per customer by year of tenure, split by source.
 
@@ -195,6 +196,12 @@ def profit_by_tenure_year(
     A customer relationship is (firm, customer_id) when the ``firm`` column exists, as
     tenure counts from the start of the relationship with that firm.
 
+    Dividing by customers active in a year understates the years that many customers
+    spend only part of in the data (they left, or the data ends): with censored data,
+    use ``annualise=True``, which divides each tenure year's totals by the customer-years
+    observed in it (rows / 12) instead, so every customer counts for the months observed.
+    Year 0 (acquisition) stays per acquired customer.
+
     Args:
         customer_months: One row per active customer and month.
         customer_id: Name of the customer id column.
@@ -204,6 +211,8 @@ def profit_by_tenure_year(
         costs: Cost columns to show where present (subtracted).
         acquisition: Which of ``costs`` belongs to year 0.
         firm: Name of the firm column, used when present; None to ignore.
+        annualise: Divide by customer-years observed (rows / 12) rather than by
+            customers active in the year; for data that does not cover whole years.
 
     Returns:
         DataFrame indexed by tenure_year (0 only if acquisition costs are present) with
@@ -248,6 +257,7 @@ def profit_by_tenure_year(
         acquired = (data[tenure] == 0) | (data[acquisition] != 0)
     totals = signed.groupby(year).sum()
     customers = relationship.groupby(year).nunique()
+    exposure = year.groupby(year).size() / 12.0 if annualise else customers.astype(float)
 
     if has_acquisition:
         year0 = pd.DataFrame(0.0, index=pd.Index([0], name="tenure_year"), columns=signed.columns)
@@ -255,6 +265,7 @@ def profit_by_tenure_year(
         year0["profit"] = year0[acquisition]
         totals = pd.concat([year0, totals])
         customers = pd.concat([pd.Series([relationship[acquired].nunique()], index=[0]), customers])
+        exposure = pd.concat([pd.Series([float(customers.loc[0])], index=[0]), exposure])
 
     components = [*present, *present_costs]
     residual = totals["profit"] - totals[components].sum(axis=1)
@@ -262,7 +273,7 @@ def profit_by_tenure_year(
     if not np.allclose(residual, 0.0, atol=1e-9 * scale):
         totals.insert(len(components), "other", residual)
 
-    mean = totals.div(customers.replace(0, np.nan), axis=0)
+    mean = totals.div(exposure.replace(0, np.nan), axis=0)
     mean.insert(0, "customers", customers.astype(np.int64))
     mean.index = pd.Index(mean.index.astype(np.int64), name="tenure_year")
     return mean

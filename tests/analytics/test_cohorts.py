@@ -208,3 +208,15 @@ def test_non_numeric_source_is_rejected(customer_months):
 def test_empty_customer_months_are_rejected(customer_months):
     with pytest.raises(DataError, match="empty"):
         profit_by_tenure_year(customer_months.iloc[0:0])
+
+
+def test_annualised_profit_counts_customers_for_the_months_observed(customer_months):
+    full = pd.concat([customer_months.assign(customer_id=customer_months["customer_id"])] * 1)
+    table = profit_by_tenure_year(full, annualise=True)
+    rows = full.assign(year=full["tenure_months"] // 12 + 1)
+    for year, group in rows.groupby("year"):
+        profit = group["profit"] + group.get("acquisition_cost", 0.0)
+        assert table.loc[year, "profit"] == pytest.approx(12 * profit.sum() / len(group))
+    plain = profit_by_tenure_year(full)
+    assert table.loc[0, "profit"] == pytest.approx(plain.loc[0, "profit"])
+    assert (table["customers"] == plain["customers"]).all()

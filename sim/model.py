@@ -95,7 +95,8 @@ class Market(mesa.Model):
         ]
         self._next_transaction_id = 0
         self._kpi_rows: list[dict] = []
-        self._retention_history: list[list[float]] = [[] for _ in self.firms]
+        #: (month, retention rate) per firm; months without customers at the start have none
+        self._retention_history: list[list[tuple[int, float]]] = [[] for _ in self.firms]
         self._supplier_at_start = [-1] * len(self.customers)
         self._customers_at_start = [0] * len(self.firms)
         self._write_reference_tables(traits)
@@ -394,8 +395,10 @@ class Market(mesa.Model):
             defections = sum(t["churn_" + r.value] for r in REASONS)
             retention = 1.0 - t["lost_from_start"] / at_start if at_start else float("nan")
             if at_start:
-                self._retention_history[i].append(retention)
-            recent = self._retention_history[i][-EQUITY_WINDOW:]
+                self._retention_history[i].append((self.month, retention))
+            recent = [
+                r for month, r in self._retention_history[i] if month > self.month - EQUITY_WINDOW
+            ]
             trailing = float(np.mean(recent)) if recent else 0.0
             acquisition_spend = t["acquisition_cost"] + firm.advertising_spend
             row = {

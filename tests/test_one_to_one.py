@@ -4,6 +4,7 @@ and organizational rebuys (the strategies of seed 003 and the b2b chapter)."""
 import numpy as np
 import pytest
 from scipy import stats
+from support import focal_row, lowers_at_a_cost
 
 from sim.analytics.rfm import SEGMENT_RULES
 from sim.compare import compare
@@ -14,10 +15,6 @@ from sim.scenario import Scenario
 SMALL = Scenario.load("baseline").with_overrides({"market.customers": 400, "market.months": 24})
 STRATEGY = "firms.Focal.strategies."
 CALLS = {"product": "premium", "customers_per_month": 40, "prospects_per_month": 40}
-
-
-def focal_row(table, variant, metric):
-    return table[(table["variant"] == variant) & (table["metric"] == metric)].iloc[0]
 
 
 def two_proportion_z(hits_a: int, n_a: int, hits_b: int, n_b: int) -> float:
@@ -81,10 +78,7 @@ def test_customization_lowers_churn_at_a_cost():
         replications=8,
         rng=4,
     )
-    churn = focal_row(table, "customized", "churn_rate")
-    spend = focal_row(table, "customized", "marketing_spend")
-    assert churn["diff_ci_high"] < 0 and churn["p_value"] < 0.05
-    assert spend["diff_ci_low"] > 0 and spend["p_value"] < 0.05
+    assert lowers_at_a_cost(table, "customized"), table.to_string()
 
 
 def test_the_firm_learns_a_customer_month_by_month_and_forgets_those_who_leave():

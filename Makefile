@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test lint lab bench clean
+.PHONY: setup run test lint lab bench exercises clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,9 @@ lab: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_engine.py
+
+exercises: setup
+	$(BIN)/python -m sim.exercises.student exercises/solutions exercises
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache .hypothesis

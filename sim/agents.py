@@ -17,7 +17,6 @@ from sim.economics import basket_growth, cost_to_serve, price_premium, profit_by
 from sim.rules.choice import choice_probabilities
 from sim.rules.diffusion import adoption_probability
 from sim.rules.fairness import price_unfairness
-from sim.rules.loyalty import defection_probability
 from sim.rules.offers import offer_acceptance
 from sim.rules.ops import clip
 from sim.rules.relationship import Stage, next_stage, updated_strength
@@ -681,7 +680,7 @@ class Customer(FixedAgent):
         if defection.model == "fixed":
             hazard = self.churn_probability
         else:
-            hazard = defection_probability(
+            hazard = self.model.defection_rule(
                 self.satisfaction,
                 self.supplier.bond_for(self),
                 self.strength,

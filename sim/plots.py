@@ -3,12 +3,17 @@
 Every figure has a title, axis labels and units, so it can be projected in class as is.
 """
 
+from functools import cache
+
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from sim.analytics.cohorts import profit_by_tenure_year
 from sim.economics import PROFIT_SOURCES
+from sim.i18n import check_language, label
 from sim.rules.relationship import Stage
 from sim.rules.switching import REASONS
 
@@ -125,3 +130,140 @@ def comparison(
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------- figures in three languages
+# The dashboard's figures: the same content as the figures above, with every text looked up
+# in sim.i18n so a class sees them in English, simplified or traditional Chinese.
+
+#: Fonts with Chinese glyphs, tried in order after DejaVu Sans (Debian: fonts-wqy-microhei).
+CJK_FONTS = (
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "SimHei",
+)
+
+#: Colours of the pyramid tiers, top first.
+TIER_COLOURS = {"platinum": "#6a51a3", "gold": "#d4a017", "iron": "#737373", "lead": "#a50f15"}
+
+
+def stage_area(kpis: pd.DataFrame, language: str = "en") -> Figure:
+    """Customers in each lifecycle stage, month by month, as a stacked area."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    stages = [s.label for s in Stage]
+    ax.stackplot(
+        kpis["month"],
+        [kpis[stage] for stage in stages],
+        labels=[label(f"stage.{stage}", language) for stage in stages],
+        colors=[STAGE_COLOURS[stage] for stage in stages],
+    )
+    ax.set(
+        title=label("fig.stages.title", language),
+        xlabel=label("axis.month", language),
+        ylabel=label("fig.stages.y", language),
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.margins(x=0)
+    return _localised(fig, language)
+
+
+def churn_reason_bars(kpis: pd.DataFrame, language: str = "en") -> Figure:
+    """Defections over the run by Keaveney's switching reason, the most frequent on top."""
+    totals = pd.Series(
+        {label(f"reason.{r.value}", language): kpis["churn_" + r.value].sum() for r in REASONS}
+    ).sort_values()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.barh(totals.index, totals.to_numpy(), color="#a50f15")
+    ax.set(
+        title=label("fig.churn.title", language),
+        xlabel=label("fig.churn.x", language),
+        ylabel=label("fig.churn.y", language),
+    )
+    return _localised(fig, language)
+
+
+def profit_equity_lines(kpis: pd.DataFrame, language: str = "en") -> Figure:
+    """Monthly profit (top) and customer equity (bottom) of the focal firm."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 4.5), sharex=True)
+    top.plot(kpis["month"], kpis["profit"], color="#238b45")
+    top.axhline(0.0, color="grey", linewidth=0.8)
+    top.set(title=label("fig.profit.title", language), ylabel=label("fig.profit.y", language))
+    bottom.plot(kpis["month"], kpis["customer_equity"], color="#08519c")
+    bottom.set(xlabel=label("axis.month", language), ylabel=label("fig.equity.y", language))
+    return _localised(fig, language)
+
+
+def tier_clv_bars(tiers: pd.DataFrame, language: str = "en") -> Figure:
+    """Mean CLV per current customer by pyramid tier, each bar labelled with its head count.
+
+    Takes ``sim.analytics.tier_value.clv_by_tier``'s table.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4))
+    names = [label(f"tier.{tier}", language) for tier in tiers.index]
+    heights = tiers["mean_clv"].fillna(0.0).to_numpy()
+    bars = ax.bar(names, heights, color=[TIER_COLOURS[tier] for tier in tiers.index])
+    counts = [label("fig.tiers.count", language).format(count=n) for n in tiers["customers"]]
+    ax.bar_label(bars, counts, padding=2)
+    ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.set(
+        title=label("fig.tiers.title", language),
+        xlabel=label("fig.tiers.x", language),
+        ylabel=label("fig.tiers.y", language),
+    )
+    ax.margins(y=0.15)
+    return _localised(fig, language)
+
+
+def ab_band_lines(
+    bands: pd.DataFrame, metric: str, unit: str, replications: int, language: str = "en"
+) -> Figure:
+    """Each variant's monthly mean of ``metric`` with its 95% confidence band.
+
+    Takes ``sim.ab.ABComparison.bands(metric)``; ``unit`` is a ``unit.*`` key of
+    ``sim.i18n``. Where the bands do not overlap, the difference is not simulation noise.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4))
+    name = label(f"kpi.{metric}", language)
+    for (variant, rows), colour in zip(
+        bands.groupby("variant", sort=False), ("#08519c", "#d94801", "#238b45"), strict=False
+    ):
+        legend = label(f"variant.{variant}", language)
+        ax.plot(rows["month"], rows["mean"], color=colour, label=legend)
+        ax.fill_between(rows["month"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2)
+    ax.set(
+        title=label("fig.ab.title", language).format(metric=name, replications=replications),
+        xlabel=label("axis.month", language),
+        ylabel=label("fig.ab.y", language).format(metric=name, unit=label(unit, language)),
+    )
+    ax.legend(frameon=False)
+    ax.margins(x=0)
+    return _localised(fig, language)
+
+
+def _localised(fig: Figure, language: str) -> Figure:
+    """Give every text of the figure a font with the language's glyphs, then lay it out."""
+    families = (
+        ["DejaVu Sans", *_cjk_families()] if check_language(language) != "en" else ["DejaVu Sans"]
+    )
+    for text in fig.findobj(Text):
+        text.set_fontfamily(families)
+    for ax in fig.axes:
+        ax.tick_params(labelfontfamily=families)
+    fig.tight_layout()
+    return fig
+
+
+@cache
+def _cjk_families() -> tuple[str, ...]:
+    """Installed fonts with Chinese glyphs (also ones installed after matplotlib's cache)."""
+    known = {font.name for font in font_manager.fontManager.ttflist}
+    if not known.intersection(CJK_FONTS):
+        for path in font_manager.findSystemFonts():
+            if any(part in path.lower() for part in ("wqy", "cjk", "sourcehan", "yahei")):
+                font_manager.fontManager.addfont(path)
+        known = {font.name for font in font_manager.fontManager.ttflist}
+    return tuple(name for name in CJK_FONTS if name in known)

@@ -153,7 +153,7 @@ TIER_COLOURS = {"platinum": "#6a51a3", "gold": "#d4a017", "iron": "#737373", "le
 
 def stage_area(kpis: pd.DataFrame, language: str = "en") -> Figure:
     """Customers in each lifecycle stage, month by month, as a stacked area."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = _subplots(language, figsize=(7, 4))
     stages = [s.label for s in Stage]
     ax.stackplot(
         kpis["month"],
@@ -176,7 +176,7 @@ def churn_reason_bars(kpis: pd.DataFrame, language: str = "en") -> Figure:
     totals = pd.Series(
         {label(f"reason.{r.value}", language): kpis["churn_" + r.value].sum() for r in REASONS}
     ).sort_values()
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = _subplots(language, figsize=(7, 4))
     ax.barh(totals.index, totals.to_numpy(), color="#a50f15")
     ax.set(
         title=label("fig.churn.title", language),
@@ -188,7 +188,7 @@ def churn_reason_bars(kpis: pd.DataFrame, language: str = "en") -> Figure:
 
 def profit_equity_lines(kpis: pd.DataFrame, language: str = "en") -> Figure:
     """Monthly profit (top) and customer equity (bottom) of the focal firm."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 4.5), sharex=True)
+    fig, (top, bottom) = _subplots(language, 2, 1, figsize=(7, 4.5), sharex=True)
     top.plot(kpis["month"], kpis["profit"], color="#238b45")
     top.axhline(0.0, color="grey", linewidth=0.8)
     top.set(title=label("fig.profit.title", language), ylabel=label("fig.profit.y", language))
@@ -202,7 +202,7 @@ def tier_clv_bars(tiers: pd.DataFrame, language: str = "en") -> Figure:
 
     Takes ``sim.analytics.tier_value.clv_by_tier``'s table.
     """
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = _subplots(language, figsize=(7, 4))
     names = [label(f"tier.{tier}", language) for tier in tiers.index]
     heights = tiers["mean_clv"].fillna(0.0).to_numpy()
     bars = ax.bar(names, heights, color=[TIER_COLOURS[tier] for tier in tiers.index])
@@ -226,7 +226,7 @@ def ab_band_lines(
     Takes ``sim.ab.ABComparison.bands(metric)``; ``unit`` is a ``unit.*`` key of
     ``sim.i18n``. Where the bands do not overlap, the difference is not simulation noise.
     """
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = _subplots(language, figsize=(7, 4))
     name = label(f"kpi.{metric}", language)
     for (variant, rows), colour in zip(
         bands.groupby("variant", sort=False), ("#08519c", "#d94801", "#238b45"), strict=False
@@ -242,6 +242,12 @@ def ab_band_lines(
     ax.legend(frameon=False)
     ax.margins(x=0)
     return _localised(fig, language)
+
+
+def _subplots(language: str, *args, **kwargs):
+    """``plt.subplots`` once the language is known to be valid (no figure left behind)."""
+    check_language(language)
+    return plt.subplots(*args, **kwargs)
 
 
 def _localised(fig: Figure, language: str) -> Figure:

@@ -1,6 +1,7 @@
 import io
 import warnings
 
+import matplotlib.pyplot as plt
 import pytest
 
 from sim import plots
@@ -12,6 +13,12 @@ from sim.scenario import Scenario
 from sim.widgets import Dashboard
 
 SMALL = Scenario.load("classroom").with_overrides({"market.customers": 200, "market.months": 8})
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
 
 
 def _has_unit(text: str) -> bool:
@@ -82,5 +89,7 @@ def test_chinese_figures_render_without_missing_glyphs(kpis, language):
 
 
 def test_an_unknown_language_is_refused_before_drawing(kpis):
+    before = plt.get_fignums()
     with pytest.raises(TranslationError, match="unknown language 'jp'"):
         plots.stage_area(kpis, "jp")
+    assert plt.get_fignums() == before

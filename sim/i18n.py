@@ -125,6 +125,12 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "{metric}：{replications} 次重复的平均值与 95% 区间",
         "{metric}：{replications} 次重複的平均值與 95% 區間",
     ),
+    "fig.ab.difference": (
+        "B − A on the same seeds (paired 95% band)",
+        "B − A，相同随机种子（配对 95% 区间）",
+        "B − A，相同隨機種子（配對 95% 區間）",
+    ),
+    "fig.ab.difference_y": ("Difference ({unit})", "差值（{unit}）", "差值（{unit}）"),
     "fig.ab.y": ("{metric} ({unit})", "{metric}（{unit}）", "{metric}（{unit}）"),
     "unit.people": ("customers", "人", "人"),
     "unit.currency": ("currency", "货币单位", "貨幣單位"),

@@ -219,28 +219,59 @@ def tier_clv_bars(tiers: pd.DataFrame, language: str = "en") -> Figure:
 
 
 def ab_band_lines(
-    bands: pd.DataFrame, metric: str, unit: str, replications: int, language: str = "en"
+    bands: pd.DataFrame,
+    metric: str,
+    unit: str,
+    replications: int,
+    language: str = "en",
+    differences: pd.DataFrame | None = None,
 ) -> Figure:
-    """Each variant's monthly mean of ``metric`` with its 95% confidence band.
+    """Each variant's monthly mean of ``metric`` with its 95% band; below, B − A paired.
 
-    Takes ``sim.ab.ABComparison.bands(metric)``; ``unit`` is a ``unit.*`` key of
-    ``sim.i18n``. Where the bands do not overlap, the difference is not simulation noise.
+    Takes ``sim.ab.ABComparison.bands(metric)`` and, optionally, its
+    ``difference_bands(metric)`` for a second panel; ``unit`` is a ``unit.*`` key of
+    ``sim.i18n``. The paired band is the one to read: the variants ran on the same
+    seeds, so where it excludes zero the difference is not simulation noise, even when
+    the two upper bands overlap.
     """
-    fig, ax = _subplots(language, figsize=(7, 4))
-    name = label(f"kpi.{metric}", language)
-    for (variant, rows), colour in zip(
-        bands.groupby("variant", sort=False), ("#08519c", "#d94801", "#238b45"), strict=False
-    ):
-        legend = label(f"variant.{variant}", language)
-        ax.plot(rows["month"], rows["mean"], color=colour, label=legend)
-        ax.fill_between(rows["month"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2)
-    ax.set(
-        title=label("fig.ab.title", language).format(metric=name, replications=replications),
-        xlabel=label("axis.month", language),
-        ylabel=label("fig.ab.y", language).format(metric=name, unit=label(unit, language)),
+    rows = 1 if differences is None else 2
+    fig, axes = _subplots(
+        language, rows, 1, figsize=(7, 2.6 + 2.2 * rows), sharex=True, squeeze=False
     )
-    ax.legend(frameon=False)
-    ax.margins(x=0)
+    top = axes[0][0]
+    name = label(f"kpi.{metric}", language)
+    unit_text = label(unit, language)
+    colours = ("#08519c", "#d94801", "#238b45")
+    for (variant, group), colour in zip(
+        bands.groupby("variant", sort=False), colours, strict=False
+    ):
+        top.plot(
+            group["month"], group["mean"], color=colour, label=label(f"variant.{variant}", language)
+        )
+        top.fill_between(group["month"], group["ci_low"], group["ci_high"], color=colour, alpha=0.2)
+    top.set(
+        title=label("fig.ab.title", language).format(metric=name, replications=replications),
+        ylabel=label("fig.ab.y", language).format(metric=name, unit=unit_text),
+    )
+    top.legend(frameon=False)
+    top.margins(x=0)
+    bottom = top
+    if differences is not None:
+        bottom = axes[1][0]
+        bottom.plot(differences["month"], differences["mean"], color=colours[1])
+        bottom.fill_between(
+            differences["month"],
+            differences["ci_low"],
+            differences["ci_high"],
+            color=colours[1],
+            alpha=0.2,
+        )
+        bottom.axhline(0.0, color="grey", linewidth=0.8)
+        bottom.set(
+            title=label("fig.ab.difference", language),
+            ylabel=label("fig.ab.difference_y", language).format(unit=unit_text),
+        )
+    bottom.set_xlabel(label("axis.month", language))
     return _localised(fig, language)
 
 

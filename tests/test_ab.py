@@ -43,15 +43,30 @@ def test_bands_are_t_intervals_over_replications_per_month(comparison):
     assert row["ci_high"] == pytest.approx(values.mean() + half)
 
 
-def test_identical_variants_have_identical_bands():
+def test_difference_bands_are_paired_t_intervals_on_common_seeds(comparison):
+    monthly = comparison.monthly.set_index(["variant", "replication", "month"])["profit"]
+    paired = (monthly.loc["B"] - monthly.loc["A"]).xs(6, level="month").to_numpy()
+    half = stats.t.ppf(0.975, 2) * paired.std(ddof=1) / np.sqrt(3)
+    row = comparison.difference_bands("profit").query("month == 6").iloc[0]
+    assert row["variant"] == "B"
+    assert row["mean"] == pytest.approx(paired.mean())
+    assert row["ci_low"] == pytest.approx(paired.mean() - half)
+    assert row["ci_high"] == pytest.approx(paired.mean() + half)
+
+
+def test_identical_variants_have_identical_bands_and_a_zero_difference():
     same = ab_compare(SMALL, {"A": {}, "B": {}}, replications=2, rng=1)
     bands = same.bands("profit").set_index(["variant", "month"])
     np.testing.assert_array_equal(bands.loc["A"].to_numpy(), bands.loc["B"].to_numpy())
+    difference = same.difference_bands("profit")
+    assert (difference[["mean", "ci_low", "ci_high"]].to_numpy() == 0).all()
 
 
 def test_bad_requests_are_named(comparison):
     with pytest.raises(ScenarioError, match=r"metric 'churn': allowed \['cumulative_profit'"):
         comparison.bands("churn")
+    with pytest.raises(ScenarioError, match=r"metric 'churn': allowed"):
+        comparison.difference_bands("churn")
     with pytest.raises(ScenarioError, match="at least 2"):
         ab_compare(SMALL, VARIANTS, replications=1)
     with pytest.raises(ScenarioError, match=r"variant 'B': .*'firms\.0\.price' = -1\.0"):

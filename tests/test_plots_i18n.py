@@ -40,13 +40,14 @@ def tiers():
 def test_every_dashboard_figure_has_a_title_axis_labels_and_units_in_the_language(
     kpis, tiers, language
 ):
-    bands = ab_compare(SMALL, {"A": {}}, replications=2).bands("profit")
+    comparison = ab_compare(SMALL, {"A": {}, "B": {}}, replications=2)
+    bands, differences = comparison.bands("profit"), comparison.difference_bands("profit")
     figures = {
         "stages": plots.stage_area(kpis, language),
         "churn": plots.churn_reason_bars(kpis, language),
         "profit": plots.profit_equity_lines(kpis, language),
         "tiers": plots.tier_clv_bars(tiers, language),
-        "ab": plots.ab_band_lines(bands, "profit", "unit.currency", 2, language),
+        "ab": plots.ab_band_lines(bands, "profit", "unit.currency", 2, language, differences),
     }
     for name, figure in figures.items():
         first = figure.axes[0]

@@ -143,8 +143,11 @@ def test_ab_mode_compares_two_strategies_with_intervals():
     assert (bands.groupby("variant").size() == 8).all()
     assert (bands["ci_low"] <= bands["mean"]).all() and (bands["mean"] <= bands["ci_high"]).all()
     assert (bands["ci_high"] - bands["ci_low"]).max() > 0
-    ax = dashboard.figures["ab"].axes[0]
-    assert len(ax.get_lines()) == 2 and len(ax.collections) == 2
+    top, difference = dashboard.figures["ab"].axes
+    assert len(top.get_lines()) == 2 and len(top.collections) == 2
+    assert difference.get_title() == label("fig.ab.difference", "en")
+    paired = comparison.difference_bands("cumulative_profit")
+    assert difference.get_lines()[0].get_ydata().tolist() == paired["mean"].tolist()
     spend = comparison.runs.groupby("variant")["marketing_spend"].mean()
     assert spend["B"] > spend["A"]  # B pays for its loyalty programme
     assert dashboard.ab_table.value.count("<tr>") == 5

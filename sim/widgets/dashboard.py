@@ -105,6 +105,7 @@ class Dashboard:
         self.language_picker = widgets.Dropdown(
             options=[(LANGUAGE_NAMES[code], code) for code in LANGUAGES], value=language
         )
+        self.language_picker.add_class("crm-language")
         self.preset = widgets.Dropdown(style=STYLE, layout=WIDE)
         self.preset.add_class("crm-preset")
         self.customers = widgets.IntSlider(min=100, max=10_000, step=100, style=STYLE, layout=WIDE)
@@ -135,7 +136,7 @@ class Dashboard:
         self.ab_status = widgets.HTML()
         self.ab_table = widgets.HTML()
         self.ab_image = widgets.Image(
-            format="png", layout=widgets.Layout(width="100%", display="none")
+            format="png", layout=widgets.Layout(width="100%", max_width="56em", display="none")
         )
         self.ab_image.add_class("crm-figure-ab")
 
@@ -354,6 +355,7 @@ class Dashboard:
             BAND_METRICS[metric],
             comparison.replications,
             language,
+            differences=comparison.difference_bands(metric),
         )
         self._render("ab", figure, self.ab_image)
         summary = comparison.summary().set_index(["variant", "metric"])

@@ -147,52 +147,7 @@ class Dashboard:
         self.variant_b_heading = widgets.HTML()
         self.info = widgets.HTML()
         self.info_box = widgets.Accordion(children=[self.info])
-        figures = widgets.GridBox(
-            list(self.images.values()),
-            layout=widgets.Layout(grid_template_columns="1fr 1fr", width="100%"),
-        )
-        single = widgets.HBox(
-            [
-                widgets.VBox(
-                    [
-                        self.market_heading,
-                        self.customers,
-                        self.months,
-                        self.seed,
-                        self.strategy_heading,
-                        self.strategy_a.box,
-                        self.run_button,
-                        self.progress,
-                        self.status,
-                        self.kpi_table,
-                    ],
-                    layout=widgets.Layout(min_width="32em"),
-                ),
-                figures,
-            ]
-        )
-        ab = widgets.HBox(
-            [
-                widgets.VBox(
-                    [
-                        self.variant_a_note,
-                        self.variant_b_heading,
-                        self.strategy_b.box,
-                        self.replications,
-                        self.ab_metric,
-                        self.compare_button,
-                        self.ab_progress,
-                        self.ab_status,
-                        self.ab_table,
-                    ],
-                    layout=widgets.Layout(min_width="32em"),
-                ),
-                widgets.Box([self.ab_image], layout=widgets.Layout(width="100%")),
-            ]
-        )
-        self.tabs = widgets.Tab(children=[single, ab])
-        header = widgets.HBox([self.title, self.language_picker, self.preset])
-        self.widget = widgets.VBox([header, self.tabs, self.info_box])
+        self.widget = self._layout()
 
         self._fill_presets()
         self.preset.value = first if given else str(scenario)
@@ -395,7 +350,7 @@ class Dashboard:
         except CRMError as exc:
             status.value = (
                 "<span style='color:#a50f15'>"
-                f"{label('ui.error', self.language).format(error=exc)}</span>"
+                f"{html.escape(label('ui.error', self.language).format(error=exc))}</span>"
             )
         finally:
             self.run_button.disabled = self.compare_button.disabled = False
@@ -417,6 +372,55 @@ class Dashboard:
             self._draw_comparison()
 
     # ------------------------------------------------------------------ helpers
+    def _layout(self) -> widgets.VBox:
+        """Header (title, language, scenario), the two tabs, and the scenario's Info."""
+        figures = widgets.GridBox(
+            list(self.images.values()),
+            layout=widgets.Layout(grid_template_columns="1fr 1fr", width="100%"),
+        )
+        single = widgets.HBox(
+            [
+                widgets.VBox(
+                    [
+                        self.market_heading,
+                        self.customers,
+                        self.months,
+                        self.seed,
+                        self.strategy_heading,
+                        self.strategy_a.box,
+                        self.run_button,
+                        self.progress,
+                        self.status,
+                        self.kpi_table,
+                    ],
+                    layout=widgets.Layout(min_width="32em"),
+                ),
+                figures,
+            ]
+        )
+        ab = widgets.HBox(
+            [
+                widgets.VBox(
+                    [
+                        self.variant_a_note,
+                        self.variant_b_heading,
+                        self.strategy_b.box,
+                        self.replications,
+                        self.ab_metric,
+                        self.compare_button,
+                        self.ab_progress,
+                        self.ab_status,
+                        self.ab_table,
+                    ],
+                    layout=widgets.Layout(min_width="32em"),
+                ),
+                widgets.Box([self.ab_image], layout=widgets.Layout(width="100%")),
+            ]
+        )
+        self.tabs = widgets.Tab(children=[single, ab])
+        header = widgets.HBox([self.title, self.language_picker, self.preset])
+        return widgets.VBox([header, self.tabs, self.info_box])
+
     def _chosen(self) -> Scenario:
         choice = self.preset.value
         return choice if isinstance(choice, Scenario) else Scenario.load(choice)

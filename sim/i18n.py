@@ -79,6 +79,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "info.things_to_try": ("Things to try", "可以尝试", "可以嘗試"),
     "info.extending_the_model": ("Extending the model", "扩展模型", "擴充模型"),
     "info.references": ("References", "参考文献", "參考文獻"),
+    "ui.glossary": ("Glossary", "术语表", "術語表"),
     "ui.kpi": ("KPI", "指标", "指標"),
     "ui.value": ("Value", "数值", "數值"),
     "ui.difference": (

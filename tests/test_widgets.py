@@ -3,7 +3,7 @@
 import pytest
 
 from sim.errors import ScenarioError
-from sim.i18n import TranslationError, label
+from sim.i18n import TranslationError, glossary, label
 from sim.scenario import Scenario
 from sim.widgets import Dashboard
 
@@ -125,6 +125,7 @@ def test_language_switch_relabels_controls_and_figures_without_rerunning():
     assert dashboard.result is result  # relabelled, not rerun
     assert dashboard.images["stages"].value != image
     assert dashboard.strategy_a.price.value == 22.0  # the class's settings survive
+    assert glossary("clv", "zh-Hant") in dashboard.info.value
     dashboard.set_language("en")
     assert dashboard.figures["stages"].axes[0].get_title() == "Customers by lifecycle stage"
     assert dashboard.run_button.description == "Run"

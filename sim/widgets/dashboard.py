@@ -31,7 +31,7 @@ from sim.analytics.tier_value import clv_by_tier
 from sim.compare import summarise_run
 from sim.economics import monthly_rate
 from sim.errors import CRMError
-from sim.i18n import LANGUAGE_NAMES, LANGUAGES, check_language, label
+from sim.i18n import GLOSSARY, LANGUAGE_NAMES, LANGUAGES, check_language, glossary, label
 from sim.model import EQUITY_WINDOW, Market
 from sim.scenario import Info, Scenario, preset_names
 from sim.widgets.controls import STYLE, WIDE, StrategyControls
@@ -445,10 +445,16 @@ class Dashboard:
         self.seed.value = market.seed
 
     def _show_info(self, scenario: Scenario) -> None:
+        """The preset's Info sections (as written, in English) and the glossary."""
+        language = self.language
         sections = "".join(
-            f"<h4>{label(f'info.{field}', self.language)}</h4>"
+            f"<h4>{label(f'info.{field}', language)}</h4>"
             f"<p>{html.escape(getattr(scenario.info, field))}</p>"
             for field in Info.model_fields
             if getattr(scenario.info, field).strip()
         )
-        self.info.value = f"<h3>{html.escape(scenario.title or scenario.name)}</h3>{sections}"
+        terms = "".join(f"<li>{html.escape(glossary(term, language))}</li>" for term in GLOSSARY)
+        self.info.value = (
+            f"<h3>{html.escape(scenario.title or scenario.name)}</h3>{sections}"
+            f"<h4>{label('ui.glossary', language)}</h4><ul>{terms}</ul>"
+        )

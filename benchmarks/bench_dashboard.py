@@ -9,7 +9,7 @@ wall seconds: on a shared machine the wall time includes waiting for a core, whi
 CPU time is what an idle classroom laptop would take. Not a test: timings depend on the
 machine.
 
-Usage: python benchmarks/bench_dashboard.py [--preset classroom] [--repeats 5]
+Usage: python benchmarks/bench_dashboard.py [--preset classroom] [--months N] [--repeats 5]
 """
 
 import argparse
@@ -38,9 +38,12 @@ def main() -> None:
     """Click Run repeatedly and print the first click and the median of the others."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="classroom")
+    parser.add_argument("--months", type=int, help="move the Months slider (default: preset)")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     dashboard = Dashboard(args.preset)
+    if args.months:
+        dashboard.months.value = args.months
     market = dashboard.scenario().market
     clicks = [click(dashboard) for _ in range(args.repeats + 1)]
     first, rest = clicks[0], clicks[1:]

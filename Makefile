@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test lint lab bench exercises clean
+.PHONY: setup run test lint lab dashboard bench exercises clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,9 @@ test: setup
 
 lab: setup
 	$(BIN)/jupyter lab notebooks
+
+dashboard: setup
+	$(BIN)/voila notebooks/dashboard.ipynb --Voila.ip=127.0.0.1 --port=8866 --no-browser
 
 bench: setup
 	$(BIN)/python benchmarks/bench_engine.py

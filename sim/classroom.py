@@ -134,6 +134,11 @@ class Tournament:
             played += 1
         return played
 
+    def handed_in(self, round_number: int) -> list[str]:
+        """Teams with a decisions file for a round (checked when the round is played)."""
+        folder = self.decisions_folder(round_number)
+        return [team for team in self.settings.teams if (folder / f"{team}.toml").is_file()]
+
     def decisions_folder(self, round_number: int) -> Path:
         """Where teams hand in their decisions files for a round."""
         return self.folder / "decisions" / f"round-{round_number:02d}"

@@ -132,6 +132,28 @@ def comparison(
     return fig
 
 
+def tournament_standings(market_kpis: pd.DataFrame, months_per_round: int) -> Figure:
+    """Each team's customers and cumulative profit month by month, rounds marked.
+
+    Takes a tournament round's ``market_kpis.csv`` (``Market.firm_kpis()``: one row per
+    month and firm, each firm a team).
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for team, rows in market_kpis.groupby("firm", sort=True):
+        left.plot(rows["month"], rows["customers"], label=team)
+        right.plot(rows["month"], rows["profit"].cumsum(), label=team)
+    last = int(market_kpis["month"].max())
+    for ax in (left, right):
+        for end in range(months_per_round, last, months_per_round):
+            ax.axvline(end + 0.5, color="grey", linewidth=0.6, linestyle=":")
+    left.set(title="Customers", xlabel="month", ylabel="customers (count)")
+    right.set(title="Profit so far", xlabel="month", ylabel="cumulative profit (currency)")
+    right.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, title="team")
+    fig.suptitle("Tournament standings (dotted lines: end of a round)")
+    fig.tight_layout()
+    return fig
+
+
 # ---------------------------------------------------------------- figures in three languages
 # The dashboard's figures: the same content as the figures above, with every text looked up
 # in sim.i18n so a class sees them in English, simplified or traditional Chinese.

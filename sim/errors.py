@@ -21,3 +21,7 @@ class NotFittedError(CRMError, _SklearnNotFittedError):
     It is also scikit-learn's NotFittedError, so code written for sklearn estimators
     catches it, and a CRMError, so the command line reports it like our other errors.
     """
+
+
+class ExperimentError(CRMError, ValueError):
+    """An experiment cannot run as asked: its folder holds another one, or no cluster."""

@@ -401,7 +401,12 @@ def _read_source(name_or_path: str | Path) -> tuple[str, str]:
     return preset.read_text(encoding="utf-8"), f"preset '{name}'"
 
 
-def _describe(exc: ValidationError, source: str) -> str:
+def _describe(exc: ValidationError, source: str, root: type[Section] | None = None) -> str:
+    """Pydantic's errors as lines naming the field, the value and what is allowed.
+
+    ``root`` is the model that was validated (the Scenario unless told), so an unknown
+    field lists the fields allowed at its place in that model.
+    """
     lines = []
     for error in exc.errors():
         loc = [str(part) for part in error["loc"]]
@@ -412,7 +417,8 @@ def _describe(exc: ValidationError, source: str) -> str:
         message = error["msg"].removeprefix("Value error, ")
         value = repr(error["input"])
         if error["type"] == "extra_forbidden":
-            lines.append(f"{source}: unknown field '{field}'; {_allowed_fields(error['loc'])}")
+            allowed = _allowed_fields(error["loc"], root or Scenario)
+            lines.append(f"{source}: unknown field '{field}'; {allowed}")
         elif error["type"] == "missing":
             lines.append(f"{source}: field '{field}' is required but missing")
         elif isinstance(problem, FieldProblem) or len(value) > 80:
@@ -423,8 +429,8 @@ def _describe(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def _allowed_fields(loc: tuple) -> str:
-    model: Any = Scenario
+def _allowed_fields(loc: tuple, root: type[Section]) -> str:
+    model: Any = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -456,6 +462,8 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
             if last:
                 node[part] = value
             elif part in node:
+                if node[part] is None:  # a strategy left out: setting a field switches it on
+                    node[part] = {}
                 node = node[part]
             else:
                 raise ScenarioError(f"override '{path}': no field '{part}' in the scenario")

@@ -439,7 +439,7 @@ def _on_dask(
         client.submit(run_once, scenario, run.seed, pure=False): run for run, scenario in tasks
     }
     stack.callback(client.cancel, list(futures))
-    return ((futures[f], f.result()) for f in dask_completed(list(futures)))
+    return ((futures[f], f.result()) for f in dask_completed(list(futures), loop=client.loop))
 
 
 def _connect_scheduler(address: str) -> "Client":

@@ -1,0 +1,81 @@
+"""Speed-up of a sweep over worker processes: wall time with 1 and with 2 workers.
+
+Each timing runs in a fresh process on a fresh folder, as ``crm-sim sweep`` would, and
+covers ``run_experiment`` as a whole: starting the pool, the runs, writing the run files
+and the summary (not the interpreter's start-up and imports, the same for both). With
+one worker the runs happen in the calling process; with more, in a process pool. Prints
+the median of the repeats and the speed-up. Not a test: timings depend on the machine,
+so they are reported, never asserted.
+
+Usage: python benchmarks/bench_sweep.py [--customers 1000] [--months 24]
+       [--replications 4] [--workers 1 2] [--repeats 3]
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: The swept parameter: three prices for the focal firm.
+PRICES = [18.0, 20.0, 22.0]
+
+
+def one_sweep(customers: int, months: int, replications: int, workers: int) -> float:
+    """Run the sweep once into a temporary folder; the wall time of ``run_experiment``."""
+    from sim.experiments import Experiment, run_experiment
+    from sim.scenario import Scenario
+
+    scenario = Scenario.load("baseline").with_overrides(
+        {"market.customers": customers, "market.months": months}
+    )
+    experiment = Experiment.from_grid(
+        scenario, {"firms.Focal.price": PRICES}, replications=replications, seed=1
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        run_experiment(experiment, Path(folder) / "sweep", workers=workers)
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    """Time the sweep ``repeats`` times per worker count in fresh processes; print medians."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--replications", type=int, default=4)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--one", type=int, metavar="WORKERS")
+    args = parser.parse_args()
+    size = (args.customers, args.months, args.replications)
+    if args.one:
+        print(json.dumps(one_sweep(*size, workers=args.one)))
+        return
+    runs = len(PRICES) * args.replications
+    print(
+        f"sweep: baseline, {args.customers} customers, {args.months} months, "
+        f"{len(PRICES)} variants x {args.replications} replications = {runs} runs; "
+        f"median of {args.repeats}"
+    )
+    print(f"{'workers':>8} {'median s':>9} {'all s':>24} {'speed-up':>9}")
+    medians = {}
+    for workers in args.workers:
+        times = []
+        for _ in range(args.repeats):
+            command = [sys.executable, __file__, "--one", str(workers)]
+            command += ["--customers", str(args.customers), "--months", str(args.months)]
+            command += ["--replications", str(args.replications)]
+            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            times.append(json.loads(output))
+        medians[workers] = statistics.median(times)
+        speed_up = medians[args.workers[0]] / medians[workers]
+        shown = " ".join(f"{t:.2f}" for t in times)
+        print(f"{workers:>8} {medians[workers]:>9.2f} {shown:>24} {speed_up:>8.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,7 @@ Usage: python benchmarks/bench_sweep.py [--customers 1000] [--months 24]
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -61,6 +62,8 @@ def main() -> None:
         f"{len(PRICES)} variants x {args.replications} replications = {runs} runs; "
         f"median of {args.repeats}"
     )
+    # Other programs on the machine take cores from the pool: say how busy it was.
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"{'workers':>8} {'median s':>9} {'all s':>24} {'speed-up':>9}")
     medians = {}
     for workers in args.workers:
@@ -75,6 +78,7 @@ def main() -> None:
         speed_up = medians[args.workers[0]] / medians[workers]
         shown = " ".join(f"{t:.2f}" for t in times)
         print(f"{workers:>8} {medians[workers]:>9.2f} {shown:>24} {speed_up:>8.2f}x")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -396,6 +396,15 @@ def test_bad_sweep_arguments_exit_2_and_write_nothing(args, words, tmp_path, cap
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.toml"]
 
 
+def test_out_that_is_a_file_is_one_clear_error(tmp_path, capsys):
+    (tmp_path / "e.toml").write_text(GOOD + "[variants.a]\n")
+    (tmp_path / "out").write_text("keep me")
+    argv = ["sweep", str(tmp_path / "e.toml"), "--out", str(tmp_path / "out"), "--quiet"]
+    assert main(argv) == 2
+    assert_one_line_error(capsys.readouterr().err, "cannot create folder", "out/e/runs")
+    assert (tmp_path / "out").read_text() == "keep me"
+
+
 def test_a_scenario_file_is_found_beside_the_experiment_file(tmp_path):
     (tmp_path / "mine.toml").write_text('name = "mine"\n[market]\ncustomers = 150\nmonths = 6\n')
     path = tmp_path / "e.toml"

@@ -34,8 +34,6 @@ import itertools
 import json
 import multiprocessing
 import os
-import sys
-import threading
 import tomllib
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -48,6 +46,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import threadpoolctl
 from pydantic import Field, ValidationError, field_validator, model_validator
 from tqdm.auto import tqdm
 
@@ -370,7 +369,7 @@ def run_experiment(
         pending = [run for run in runs if not (runs_folder / run.file_name).exists()]
         tasks = [(run, experiment.variant_scenario(run.variant)) for run in pending]
         columns = _override_columns(experiment.variants)
-        done = _start(tasks, workers, client, stack)  # before the bar and its thread
+        done = _start(tasks, workers, client, stack)
         bar = stack.enter_context(
             tqdm(
                 total=len(runs),
@@ -409,25 +408,38 @@ def _start(
 def _on_processes(
     tasks: list[Task], workers: int, stack: contextlib.ExitStack
 ) -> Iterator[tuple[Run, dict[str, float]]]:
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context())
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=_process_context(), initializer=_one_thread_each
+    )
     stack.callback(pool.shutdown, wait=True, cancel_futures=True)
     futures = {pool.submit(run_once, scenario, run.seed): run for run, scenario in tasks}
     return ((futures[f], f.result()) for f in as_completed(futures))
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
-    """How to start worker processes: fork where it is safe, else a preloaded forkserver.
+    """Workers come from a forkserver that has imported the model once, never a fork.
 
-    Forking copies the already imported model, so workers start at once; it is safe only
-    on Linux and while this process has a single thread (a notebook kernel has several).
-    Otherwise a forkserver that has imported the model once forks the workers; it costs
-    one import of the model (seconds) but no lock held by another thread is copied.
+    Forking this process hangs a worker once OpenMP (libgomp, loaded with scikit-learn)
+    has run here, a thread pool the child inherits only half of. The forkserver forks
+    each worker from a clean process that has imported ``sim.experiments`` (the model's
+    imports take seconds) but run nothing; it is started once per session. Where there
+    is no forkserver (Windows), workers are spawned.
     """
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.compare"])
+    context.set_forkserver_preload(["sim.experiments"])
     return context
+
+
+def _one_thread_each() -> None:
+    """One native thread per worker: the pool already fills the cores.
+
+    BLAS and OpenMP pools sized for the whole machine in every worker make the workers
+    fight over the cores (their idle threads spin) and a sweep run slower, not faster.
+    Dask's workers do the same through OMP_NUM_THREADS=1.
+    """
+    threadpoolctl.threadpool_limits(limits=1)
 
 
 def _on_dask(

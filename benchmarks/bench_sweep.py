@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 #: The swept parameter: three prices for the focal firm.
@@ -48,6 +49,26 @@ def one_sweep(customers: int, months: int, replications: int, workers: int) -> d
     return times
 
 
+def busy(loops: int) -> float:
+    """Pure-Python arithmetic: what one core gives, with nothing shared between workers."""
+    total = 0
+    for i in range(loops):
+        total += i * i
+    return float(total)
+
+
+def core_speed_up(workers: int, loops: int = 10_000_000) -> float:
+    """Speed-up of ``workers`` busy processes over one: how many cores are free right now."""
+    started = time.perf_counter()
+    for _ in range(workers):
+        busy(loops)
+    alone = time.perf_counter() - started
+    with ProcessPoolExecutor(workers) as pool:
+        started = time.perf_counter()
+        list(pool.map(busy, [loops] * workers))
+        return alone / (time.perf_counter() - started)
+
+
 def main() -> None:
     """Time the sweep ``repeats`` times per worker count in fresh processes; print medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -68,8 +89,11 @@ def main() -> None:
         f"{len(PRICES)} variants x {args.replications} replications = {runs} runs; "
         f"median of {args.repeats}"
     )
-    # Other programs on the machine take cores from the pool: say how busy it was.
+    # Other programs on the machine take cores from the pool: say how busy it was, and
+    # what speed-up a task with no overhead at all gets right now (the ceiling).
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    for workers in args.workers[1:]:
+        print(f"busy-loop speed-up with {workers} processes: {core_speed_up(workers):.2f}x")
     print(f"{'workers':>8} {'start-up s':>11} {'sweep s':>8} {'all sweeps s':>24} {'speed-up':>9}")
     medians = {}
     for workers in args.workers:

@@ -200,10 +200,13 @@ class Experiment:
         if source.endswith(".toml") or "/" in source:
             source = str(path.parent / source)
         try:
-            base = Scenario.load(source).with_overrides(spec.overrides)
+            base = Scenario.load(source)
         except ScenarioError as exc:
-            field_name = "overrides" if spec.overrides else "scenario"
-            raise ScenarioError(f"{path}: field '{field_name}': {exc}") from None
+            raise ScenarioError(f"{path}: field 'scenario': {exc}") from None
+        try:
+            base = base.with_overrides(spec.overrides)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{path}: field 'overrides': {exc}") from None
         common = {"replications": spec.replications, "seed": spec.seed}
         common["name"] = spec.name or path.stem
         try:

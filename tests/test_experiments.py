@@ -326,7 +326,7 @@ MALFORMED = {
     ),
     "no scenario": ("[variants.a]\n", ["field 'scenario' is required"]),
     "unknown preset": (
-        'scenario = "basline"\n[variants.a]\n',
+        'scenario = "basline"\n[overrides]\n"market.customers" = 100\n[variants.a]\n',
         ["field 'scenario'", "'basline'", "allowed", "baseline"],
     ),
     "missing scenario file": (

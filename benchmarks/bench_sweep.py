@@ -95,20 +95,22 @@ def main() -> None:
     for workers in args.workers[1:]:
         print(f"busy-loop speed-up with {workers} processes: {core_speed_up(workers):.2f}x")
     print(f"{'workers':>8} {'start-up s':>11} {'sweep s':>8} {'all sweeps s':>24} {'speed-up':>9}")
-    medians = {}
-    for workers in args.workers:
-        times = []
-        for _ in range(args.repeats):
+    # Repeats alternate between the worker counts, so a burst of load elsewhere on the
+    # machine falls on both rather than on one of them.
+    times: dict[int, list[dict]] = {workers: [] for workers in args.workers}
+    for _ in range(args.repeats):
+        for workers in args.workers:
             command = [sys.executable, __file__, "--one", str(workers)]
             command += ["--customers", str(args.customers), "--months", str(args.months)]
             command += ["--replications", str(args.replications)]
             output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            times.append(json.loads(output))
-        start = statistics.median(t["start_s"] for t in times)
-        medians[workers] = statistics.median(t["sweep_s"] for t in times)
-        speed_up = medians[args.workers[0]] / medians[workers]
-        shown = " ".join(f"{t['sweep_s']:.2f}" for t in times)
-        print(f"{workers:>8} {start:>11.2f} {medians[workers]:>8.2f} {shown:>24} {speed_up:>8.2f}x")
+            times[workers].append(json.loads(output))
+    reference = statistics.median(t["sweep_s"] for t in times[args.workers[0]])
+    for workers, seen in times.items():
+        start = statistics.median(t["start_s"] for t in seen)
+        median = statistics.median(t["sweep_s"] for t in seen)
+        shown = " ".join(f"{t['sweep_s']:.2f}" for t in seen)
+        print(f"{workers:>8} {start:>11.2f} {median:>8.2f} {shown:>24} {reference / median:>8.2f}x")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

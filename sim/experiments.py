@@ -319,8 +319,13 @@ def connect(folder: str | Path) -> duckdb.DuckDBPyConnection:
 
     The view reads the files as they are, so it also works while an experiment runs or
     after it was interrupted; ``summary`` exists once the experiment has finished.
+
+    Raises:
+        ExperimentError: the folder has no run file yet.
     """
     folder = Path(folder)
+    if not any((folder / RUNS).glob("*.parquet")):
+        raise ExperimentError(f"{folder}: no run files yet under {RUNS}/")
     con = duckdb.connect()
     pattern = _sql_text(str(folder / RUNS / "*.parquet"))
     con.execute(f"CREATE VIEW runs AS SELECT * FROM read_parquet({pattern})")

@@ -124,6 +124,18 @@ def test_the_runs_view_answers_sql_over_every_run_file(serial_folder):
     assert summary_rows == 4 * len(RUN_METRICS)
 
 
+def test_an_interrupted_folder_can_be_queried_and_an_empty_one_says_so(tmp_path, serial_folder):
+    folder = tmp_path / "grid"
+    (folder / "runs").mkdir(parents=True)
+    with pytest.raises(ExperimentError, match="no run files yet"):
+        connect(folder)
+    for run in sorted((serial_folder / "runs").iterdir())[:3]:
+        (folder / "runs" / run.name).write_bytes(run.read_bytes())
+    with connect(folder) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 3
+        assert "summary" not in {row[0] for row in con.execute("SHOW TABLES").fetchall()}
+
+
 def test_the_manifest_records_scenario_grid_and_seeds(serial_folder):
     manifest = json.loads((serial_folder / "manifest.json").read_text())
     assert Scenario.from_dict(_toml(manifest["scenario"])) == SMALL

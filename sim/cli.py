@@ -182,13 +182,22 @@ def _sweep(args: argparse.Namespace) -> int:
 
     experiment = Experiment.load(args.experiment)
     folder = args.out / experiment.name
-    result = run_experiment(
-        experiment,
-        folder,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        progress=not args.quiet,
-    )
+    try:
+        result = run_experiment(
+            experiment,
+            folder,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        kept = len(list((folder / "runs").glob("*.parquet")))
+        print(
+            f"\ncrm-sim: interrupted; {kept} finished runs are kept in {folder}/runs, "
+            "the same command resumes",
+            file=sys.stderr,
+        )
+        return 130  # the shell's code for Ctrl-C
     runs = len(experiment.runs())
     print(
         f"\n{experiment.name}: {len(experiment.variants)} variants x "

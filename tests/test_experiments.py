@@ -179,6 +179,28 @@ def test_an_interrupted_experiment_resumes_where_it_stopped(tmp_path, monkeypatc
     assert folder_bytes(folder) == folder_bytes(serial_folder)
 
 
+def test_ctrl_c_in_the_cli_keeps_finished_runs_and_says_how_to_resume(
+    tmp_path, monkeypatch, capsys
+):
+    real_run_once = experiments.run_once
+    calls = []
+
+    def ctrl_c_on_the_third_run(scenario, seed):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(seed)
+        return real_run_once(scenario, seed)
+
+    monkeypatch.setattr(experiments, "run_once", ctrl_c_on_the_third_run)
+    path = tmp_path / "e.toml"
+    path.write_text(GOOD + "[variants.a]\n[variants.b]\n")
+    argv = ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; 2 finished runs are kept" in err and "resumes" in err
+    assert len(list((tmp_path / "out" / "e" / "runs").iterdir())) == 2
+
+
 def test_a_failed_write_leaves_no_file_behind(tmp_path, monkeypatch):
     def half_written(table, where):
         Path(where).write_bytes(b"PAR1 half a file")

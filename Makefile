@@ -27,6 +27,7 @@ lab: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache .hypothesis

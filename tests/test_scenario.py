@@ -299,3 +299,17 @@ def test_a_complete_valid_file_loads(tmp_path):
 def test_scenario_error_is_a_value_error():
     with pytest.raises(ValueError, match=r"market\.customers"):
         Scenario.from_dict({"market": {"customers": -1}})
+
+
+def test_setting_a_field_of_an_absent_strategy_switches_it_on():
+    scenario = Scenario.load("baseline").with_overrides(
+        {"firms.Focal.strategies.loyalty_programme.enrolment": 0.7}
+    )
+    programme = scenario.firms[0].strategies.loyalty_programme
+    assert programme is not None
+    assert programme.enrolment == 0.7
+    assert scenario.firms[1].strategies.loyalty_programme is None
+    with pytest.raises(ScenarioError, match=r"loyalty_programme\.enrolmant"):
+        Scenario.load("baseline").with_overrides(
+            {"firms.Focal.strategies.loyalty_programme.enrolmant": 0.7}
+        )

@@ -118,8 +118,14 @@ def test_b2b_has_few_large_accounts_that_mostly_rebuy_straight():
     assert top > 0.55, top
 
 
+#: Presets with a customer base of some years: Reichheld & Sasser's firms were mature. The
+#: classroom preset (two years, for a dashboard that answers in two seconds) is not: its
+#: annual retention is about 54% and its gain about 20%.
+MATURE = [name for name in preset_names() if Scenario.load(name).market.months >= 36]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", preset_names())
+@pytest.mark.parametrize("name", MATURE)
 def test_five_more_points_of_retention_are_worth_what_reichheld_and_sasser_found(name):
     """Reichheld & Sasser (1990): 5 points of retention raise customer value 25%-85%.
 

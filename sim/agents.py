@@ -16,7 +16,9 @@ from mesa.discrete_space import FixedAgent
 from sim.economics import basket_growth, cost_to_serve, price_premium, profit_by_source
 from sim.rules.choice import choice_probabilities
 from sim.rules.diffusion import adoption_probability
+from sim.rules.fairness import price_unfairness
 from sim.rules.loyalty import defection_probability
+from sim.rules.offers import offer_acceptance
 from sim.rules.ops import clip
 from sim.rules.relationship import Stage, next_stage, updated_strength
 from sim.rules.satisfaction import (
@@ -43,6 +45,7 @@ from sim.rules.word_of_mouth import image_after_warnings, referral_probability, 
 from sim.scenario import FirmSettings
 from sim.strategies import Strategy
 from sim.strategies import build as build_strategies
+from sim.strategies.cross_sell import CrossSell
 from sim.strategies.segmentation import Segmentation
 
 if TYPE_CHECKING:
@@ -58,6 +61,14 @@ RECOVERED_INCIDENT = 0.3
 REFERENCE_PRICE_ADAPTATION = 0.2
 #: Scale of the inconvenience grievance added at each purchase.
 INCONVENIENCE_SCALE = 0.25
+
+
+class BuyClass:
+    """Robinson, Faris & Wind's (1967) buying situations, as the transactions log them."""
+
+    NEW_TASK = "new_task"  # a first purchase in the category
+    MODIFIED_REBUY = "modified_rebuy"  # a buyer who weighs suppliers again
+    STRAIGHT_REBUY = "straight_rebuy"  # a routine reorder from the supplier
 
 
 class Firm(mesa.Agent):
@@ -97,6 +108,13 @@ class Firm(mesa.Agent):
                 return strategy.segment_of(customer)
         return ""
 
+    def tier_of(self, customer: "Customer") -> str:
+        """The customer's pyramid tier under the firm's segmentation ("" without one)."""
+        for strategy in self.strategies:
+            if isinstance(strategy, Segmentation):
+                return strategy.tier_of(customer)
+        return ""
+
     def price_for(self, customer: "Customer") -> float:
         """The price per item this customer pays (list price, adjusted by strategies)."""
         price = self.price
@@ -114,6 +132,13 @@ class Firm(mesa.Agent):
         for strategy in self.strategies:
             remaining *= 1.0 - strategy.bond(self, customer)
         return 1.0 - remaining
+
+    def value_lift_for(self, customer: "Customer") -> float:
+        """Extra value the firm's strategies give this customer (a tailored offer)."""
+        lift = 0.0
+        for strategy in self.strategies:
+            lift += strategy.value_lift(self, customer)
+        return lift
 
     def exit_cost_for(self, customer: "Customer") -> float:
         """Extra cost, as the customer sees it, of leaving this firm (fees, contracts)."""
@@ -228,6 +253,7 @@ class Customer(FixedAgent):
         self.grievances_month = 0
         self.referrers: dict[int, Customer] = {}
         self.referral_credit = [0.0] * n_firms
+        self.sales_calls: list[tuple[Firm, CrossSell]] = []
         self.margin_total = 0.0
         self.months_served = 0
         self.lifetime_purchases = 0
@@ -245,11 +271,13 @@ class Customer(FixedAgent):
         self.hear_about_firms()  # 1. awareness: advertising and word of mouth (Bass)
         if self.stage is Stage.CHURNED:
             self.reconsider_former_supplier()  # win-back
+        if self.sales_calls:
+            self.answer_sales_calls()  # 2. a trigger: a firm calls with an offer
         if self.feels_need():  # 2. need recognition
-            options = self.consideration_set()  # 3. information search
+            options, buy_class = self.consideration_set()  # 3. information search
             firm = self.choose(options)  # 4-5. evaluation and choice
             if firm is not None:
-                self.buy_from(firm)  # 5-6. basket, spend, post-purchase experience
+                self.buy_from(firm, buy_class)  # 5-6. basket, spend, post-purchase experience
         if self.supplier is not None:
             self.talk_to_contacts()  # 7. word of mouth and referrals
             self.update_relationship()  # 8. trust and lifecycle stage
@@ -288,9 +316,56 @@ class Customer(FixedAgent):
         """A purchase occasion arises at the customer's category need rate."""
         return self.random.random() < self.need_rate
 
-    def consideration_set(self) -> list[Firm]:
-        """Firms the customer knows of, minus the one they left (until won back)."""
-        return [f for f in self.model.firms if self.aware[f.index] and f is not self.lapsed_from]
+    def consideration_set(self) -> tuple[list[Firm], str]:
+        """Firms the customer weighs, and the buying situation that makes it so.
+
+        Consumers weigh every firm they know of, minus the one they left (until won
+        back). An organizational buyer who is satisfied enough (``rebuy_threshold``)
+        simply reorders from the supplier: a straight rebuy, no rival is considered.
+        """
+        threshold = self.model.settings.behaviour.rebuy_threshold
+        if self.supplier is not None and threshold is not None and self.satisfaction >= threshold:
+            return [self.supplier], BuyClass.STRAIGHT_REBUY
+        options = [f for f in self.model.firms if self.aware[f.index] and f is not self.lapsed_from]
+        return options, self.situation()
+
+    def situation(self) -> str:
+        """A first purchase in the category is a new task; any later one weighs suppliers."""
+        return BuyClass.NEW_TASK if self.lifetime_purchases == 0 else BuyClass.MODIFIED_REBUY
+
+    def answer_sales_calls(self) -> None:
+        """Take or refuse each firm's offer: its perceived value plus the trust built.
+
+        Selling to a customer succeeds far more often than selling to a stranger, who
+        has no trust yet and would pay the cost of switching (``sim.rules.offers``).
+        """
+        market = self.model
+        behaviour = market.settings.behaviour
+        calls, self.sales_calls = self.sales_calls, []
+        for firm, offer in calls:
+            existing = firm is self.supplier
+            if not self.aware[firm.index]:
+                self.aware[firm.index] = True
+                market.log_contact(self, firm, "sales_call")
+            chance = offer_acceptance(
+                self.perceived_value(firm),
+                self.strength if existing else 0.0,
+                behaviour.offer_hurdle,
+                behaviour.offer_trust_weight,
+                behaviour.choice_scale,
+            )
+            accepted = self.random.random() < chance
+            cost = offer.call_cost(existing)
+            books = self.books_for(firm)
+            if existing:
+                books.retention_cost += cost
+            else:
+                books.acquisition_cost += cost
+            market.log_offer(
+                self, firm, offer.name, "existing" if existing else "new", accepted, cost
+            )
+            if accepted:
+                self.buy_offer(firm, offer)
 
     def perceived_value(self, firm: Firm) -> float:
         """Customer perceived value of a firm's offer: value minus cost (with habit)."""
@@ -310,6 +385,7 @@ class Customer(FixedAgent):
         price = firm.price_for(self)
         if current and firm.strategies:
             price += firm.monthly_fee_for(self) / max(self.items_rate, 1.0)
+            value += firm.value_lift_for(self)
         cost = total_customer_cost(
             price,
             self.reference_price,
@@ -343,7 +419,7 @@ class Customer(FixedAgent):
             draw -= share
         return None
 
-    def buy_from(self, firm: Firm) -> None:
+    def buy_from(self, firm: Firm, buy_class: str) -> None:
         """Buy a basket: a starting basket plus what tenure adds (increased purchases)."""
         if firm is not self.supplier:
             self.join(firm)
@@ -391,13 +467,40 @@ class Customer(FixedAgent):
             books.premium_revenue += list_price * premium * quantity
         books.revenue += amount
         books.cogs += cost
-        market.log_transaction(self, firm, lines, amount, cost)
+        market.log_transaction(self, firm, lines, amount, cost, buy_class)
+        self.after_buying(firm, amount, books)
+        self.experience(firm, price * (1.0 + premium))
+
+    def buy_offer(self, firm: Firm, offer: CrossSell) -> None:
+        """Buy the offered product, once (a stranger first becomes the firm's customer).
+
+        What a customer buys on top of their usual basket is the "increased purchases"
+        source of profit (Reichheld & Sasser 1990).
+        """
+        buy_class = self.situation()
+        if firm is not self.supplier:
+            self.join(firm)
+        product = self.model.product_named(offer.settings.product)
+        price = firm.price_for(self) * (1.0 - offer.settings.discount)
+        unit_price = price * product.price_factor
+        unit_cost = firm.unit_cost * product.cost_factor
+        books = self.books_for(firm)
+        books.revenue += unit_price
+        books.cogs += unit_cost
+        books.extra_margin += unit_price - unit_cost
+        self.model.log_transaction(
+            self, firm, [(product.name, 1, unit_price)], unit_price, unit_cost, buy_class
+        )
+        self.after_buying(firm, unit_price, books)
+        self.experience(firm, price)
+
+    def after_buying(self, firm: Firm, amount: float, books: MonthBooks) -> None:
+        """Count the purchase and let the firm's strategies react to it."""
         firm.after_purchase(self, amount, books)
         self.purchases += 1
         self.lifetime_purchases += 1
         self.lifetime_spend += amount
         self.months_since_purchase = 0
-        self.experience(firm, price * (1.0 + premium))
 
     # ------------------------------------------------------------------ 6. post-purchase
     def experience(self, firm: Firm, price_paid: float) -> None:
@@ -407,6 +510,8 @@ class Customer(FixedAgent):
         performance = total_customer_value(
             firm.product, firm.service, firm.personnel, firm.image, self.value_weights
         ) + self.random.gauss(0.0, behaviour.performance_noise)
+        if firm.strategies:
+            performance += firm.value_lift_for(self)  # a tailored offer fits better
         if self.random.random() < failure_probability(firm.service_failure_rate, firm.service):
             performance = self.suffer_service_failure(firm, performance)
         performance = clip(performance, 0.0, 1.0)
@@ -467,6 +572,26 @@ class Customer(FixedAgent):
             friend = market.pick_contact(self)
             if friend is not None:
                 friend.hear_warning(firm)
+        if market.settings.behaviour.fairness_weight:
+            self.compare_deals()
+
+    def compare_deals(self) -> None:
+        """Hear what a contact with the same supplier pays; mind it if it is less.
+
+        The course's cross-elasticity: a customer reacts to another customer's better
+        deal, strongly if price-sensitive (Xia, Monroe & Cox 2004).
+        """
+        firm = self.supplier
+        friend = self.model.pick_contact(self)
+        if friend is None or friend.supplier is not firm:
+            return
+        unfairness = price_unfairness(
+            firm.price_for(self), firm.price_for(friend), self.price_weight
+        )
+        if unfairness > 0.0:
+            weight = self.model.settings.behaviour.fairness_weight
+            self.satisfaction = clip(self.satisfaction - weight * unfairness, 1.0, 5.0)
+            self.add_grievance(ChurnReason.PRICING, unfairness)
 
     def hear_warning(self, firm: Firm) -> None:
         """A detractor warns this customer about ``firm``."""

@@ -21,7 +21,7 @@ from sim.economics import monthly_rate, retention_clv
 from sim.population import build_network, customers_table, generate_traits, reference_item_price
 from sim.rules.relationship import Stage
 from sim.rules.switching import REASONS, ChurnReason
-from sim.scenario import Scenario
+from sim.scenario import Product, Scenario
 from sim.warehouse import SCHEMA, Backend, Warehouse
 
 #: Months of history behind the retention rate used for customer equity.
@@ -69,7 +69,7 @@ class Market(mesa.Model):
         self._log = {table: self.warehouse.appender(table) for table in SCHEMA}
         self.firms = [Firm(self, f, i) for i, f in enumerate(settings.firms)]
         self.products = settings.products
-        by_name = {p.name: p for p in self.products}
+        self._products_by_name = by_name = {p.name: p for p in self.products}
         self.complements = {
             p.name: (by_name[p.complement], p.complement_rate)
             for p in self.products
@@ -225,8 +225,13 @@ class Market(mesa.Model):
         lines: list[tuple[str, int, float]],
         amount: float,
         cost: float,
+        buy_class: str | None,
     ) -> None:
-        """A purchase (on a random day of the month) and its line items."""
+        """A purchase (on a random day of the month) and its line items.
+
+        ``buy_class`` is the buying situation (new task, modified or straight rebuy);
+        None for a fee, which nobody chose to buy.
+        """
         transaction_id = self._next_transaction_id
         self._next_transaction_id += 1
         items = 0
@@ -255,13 +260,18 @@ class Market(mesa.Model):
                 items,
                 amount,
                 cost,
+                buy_class,
             ),
         )
         self._totals[firm.index]["transactions"] += 1
 
     def log_fee(self, customer: Customer, firm: Firm, fee: str, amount: float) -> None:
         """A fee charged to a customer: a transaction with one line, named after the fee."""
-        self.log_transaction(customer, firm, [(fee, 1, amount)], amount, 0.0)
+        self.log_transaction(customer, firm, [(fee, 1, amount)], amount, 0.0, None)
+
+    def product_named(self, name: str) -> Product:
+        """The scenario's product of that name (a strategy's offer names one)."""
+        return self._products_by_name[name]
 
     def log_service_event(
         self, customer: Customer, firm: Firm, category: str, complained: bool, recovered: bool

@@ -235,6 +235,18 @@ class Behaviour(Section):
     failure_severity_encounter: Share = 0.30
     warning_impact: Share = 0.05
     grievance_decay: Share = 0.8
+    #: Satisfaction points (1-5 scale) lost per unit of price unfairness felt when a
+    #: contact with the same supplier pays less (cross-elasticity; 0 = nobody minds).
+    fairness_weight: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
+    #: Perceived value a sales offer needs for even odds from a customer without trust.
+    offer_hurdle: Annotated[float, Field(ge=-5.0, le=5.0)] = 0.0
+    #: Log-odds a sales offer gains per unit of relationship strength with the firm.
+    offer_trust_weight: Annotated[float, Field(ge=0.0, le=20.0)] = 2.5
+    #: Organizational buying (Robinson, Faris & Wind 1967): a customer at least this
+    #: satisfied (1-5) reorders from the supplier without weighing rivals (a straight
+    #: rebuy); below it, they re-evaluate (a modified rebuy). None: every purchase weighs
+    #: all known firms, as consumers do.
+    rebuy_threshold: Annotated[float, Field(ge=1.0, le=5.0)] | None = None
 
 
 class Lifecycle(Section):
@@ -317,6 +329,13 @@ class Scenario(Section):
                     f"products.{i}.complement",
                     f"'{product.complement}' must name another product; allowed: "
                     f"{[n for n in names if n != product.name]}",
+                )
+        for i, firm in enumerate(self.firms):
+            cross_sell = firm.strategies.cross_sell
+            if cross_sell is not None and cross_sell.product not in names:
+                raise FieldProblem(
+                    f"firms.{i}.strategies.cross_sell.product",
+                    f"'{cross_sell.product}' must name one of the products; allowed: {names}",
                 )
         return self
 

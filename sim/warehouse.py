@@ -49,6 +49,7 @@ SCHEMA: dict[str, list[tuple[str, pa.DataType]]] = {
         ("items", pa.int32()),
         ("amount", pa.float64()),
         ("cost", pa.float64()),
+        ("buy_class", pa.string()),
     ],
     "line_items": [
         ("transaction_id", pa.int64()),

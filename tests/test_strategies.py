@@ -263,7 +263,7 @@ def test_pruning_fees_raise_profit_per_customer_and_shrink_the_lead_tier():
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({STRATEGY + "segmentation": {"kind": "rfm"}}, "segmentation.kind"),
+        ({STRATEGY + "segmentation": {"kind": "clusters"}}, "segmentation.kind"),
         ({STRATEGY + "segmentation": {"platinum_share": 0.6, "gold_share": 0.6}}, "gold_share"),
         ({STRATEGY + "relationship_managers": {"tiers": ["diamond"]}}, "tiers"),
         ({STRATEGY + "relationship_managers": {"tiers": []}}, "tiers"),

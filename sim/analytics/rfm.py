@@ -66,6 +66,29 @@ def quantile_scores(values: pd.Series, bins: int, ascending: bool = True) -> pd.
     return (bins * rank + n - 1) // n
 
 
+def segment_names(r_score: pd.Series, f_score: pd.Series, bins: int = 5) -> pd.Series:
+    """Name the segment of each (R, F) score pair by :data:`SEGMENT_RULES`.
+
+    Scores on a scale of 1..``bins`` are first mapped onto the rules' 5-point scale.
+
+    Returns:
+        Series aligned with ``r_score`` holding an ordered Categorical whose categories
+        follow :data:`SEGMENT_RULES` (Champions first).
+    """
+    r5 = (5 * r_score + bins - 1) // bins
+    f5 = (5 * f_score + bins - 1) // bins
+    names = [rule[0] for rule in SEGMENT_RULES]
+    conditions = [
+        r5.between(*r_range) & f5.between(*f_range) for _, r_range, f_range in SEGMENT_RULES
+    ]
+    labels = np.select(conditions, names, default="")
+    return pd.Series(
+        pd.Categorical(labels, categories=names, ordered=True),
+        index=r_score.index,
+        name="segment",
+    )
+
+
 class RFM:
     """Recency-Frequency-Monetary scores, named segments and the customer value matrix.
 
@@ -221,18 +244,7 @@ class RFM:
             categories follow :data:`SEGMENT_RULES` (Champions first).
         """
         scores = self._require_fit("segments")
-        r5 = (5 * scores["r_score"] + self.bins - 1) // self.bins
-        f5 = (5 * scores["f_score"] + self.bins - 1) // self.bins
-        names = [rule[0] for rule in SEGMENT_RULES]
-        conditions = [
-            r5.between(*r_range) & f5.between(*f_range) for _, r_range, f_range in SEGMENT_RULES
-        ]
-        labels = np.select(conditions, names, default="")
-        return pd.Series(
-            pd.Categorical(labels, categories=names, ordered=True),
-            index=scores.index,
-            name="segment",
-        )
+        return segment_names(scores["r_score"], scores["f_score"], self.bins)
 
     def summary(self) -> pd.DataFrame:
         """Describe each segment: size, mean R/F/M and revenue.

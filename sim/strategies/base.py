@@ -46,6 +46,10 @@ class Strategy:
     ) -> None:
         """React to a purchase (enrol, award points); book any cost on ``books``."""
 
+    def value_lift(self, firm: "Firm", customer: "Customer") -> float:
+        """Extra total customer value (0-1 scale) the firm's offer has for this customer."""
+        return 0.0
+
     def exit_cost(self, firm: "Firm", customer: "Customer") -> float:
         """What leaving this firm would cost the customer, on the perceived-value scale."""
         return 0.0

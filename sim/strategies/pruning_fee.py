@@ -42,7 +42,7 @@ class PruningFee(Strategy):
 
     def monthly_fee(self, firm: "Firm", customer: "Customer") -> float:
         """The fee, for customers in the chosen tiers (a first charge is an event)."""
-        if customer.supplier is not firm or firm.segment_of(customer) not in self.settings.tiers:
+        if customer.supplier is not firm or firm.tier_of(customer) not in self.settings.tiers:
             return 0.0
         if customer.customer_id not in self.charged:
             self.charged.add(customer.customer_id)

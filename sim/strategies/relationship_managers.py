@@ -48,7 +48,7 @@ class RelationshipManagers(Strategy):
 
     def managed(self, firm: "Firm", customer: "Customer") -> bool:
         """Whether the customer is in a managed tier of this firm now."""
-        return customer.supplier is firm and firm.segment_of(customer) in self.settings.tiers
+        return customer.supplier is firm and firm.tier_of(customer) in self.settings.tiers
 
     def bond(self, firm: "Firm", customer: "Customer") -> float:
         """A managed customer is loyal to a person, too."""

@@ -43,5 +43,5 @@ class TieredPricing(Strategy):
         """The tier's factor for a current customer; list price for everyone else."""
         if customer.supplier is not firm:
             return 1.0
-        tier = firm.segment_of(customer)
+        tier = firm.tier_of(customer)
         return getattr(self.settings, tier) if tier else 1.0

@@ -246,3 +246,26 @@ def satisfaction_loyalty(
     )
     fig.tight_layout()
     return fig
+
+
+def variant_means(
+    summary: pd.DataFrame,
+    metric: str,
+    ylabel: str,
+    title: str,
+    xlabel: str = "Variant",
+) -> Figure:
+    """Mean of one metric per variant with its confidence interval (a sweep's response).
+
+    Takes ``sim.compare.compare(...)``'s table; variants appear in the order they were
+    given, so a sweep over a parameter reads left to right.
+    """
+    rows = summary[summary["metric"] == metric]
+    positions = np.arange(len(rows))
+    errors = [rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.errorbar(positions, rows["mean"], yerr=errors, fmt="o-", capsize=4)
+    ax.set_xticks(positions, rows["variant"])
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    fig.tight_layout()
+    return fig

@@ -60,3 +60,20 @@ def test_contacts_by_channel_counts_each_month_and_channel():
     ax = plots.contacts_by_channel(contacts).axes[0]
     lines = {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
     assert lines == {"advertising": [2, 0], "referral": [0, 1]}
+
+
+def test_variant_means_draws_each_variant_with_its_interval():
+    summary = pd.DataFrame(
+        {
+            "variant": ["low", "high", "low", "high"],
+            "metric": ["profit", "profit", "churn_rate", "churn_rate"],
+            "mean": [1.0, 2.0, 0.1, 0.2],
+            "ci_low": [0.5, 1.5, 0.0, 0.1],
+            "ci_high": [1.5, 2.5, 0.2, 0.3],
+        }
+    )
+    fig = plots.variant_means(summary, "profit", "Profit (currency)", "Sweep", xlabel="Price")
+    ax = fig.axes[0]
+    assert list(ax.get_lines()[0].get_ydata()) == [1.0, 2.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["low", "high"]
+    assert ax.get_title() == "Sweep" and ax.get_xlabel() == "Price"

@@ -330,8 +330,8 @@ class Customer(FixedAgent):
         return options, self.situation()
 
     def situation(self) -> str:
-        """A first purchase in the category is a new task; any later one weighs suppliers."""
-        return BuyClass.NEW_TASK if self.lifetime_purchases == 0 else BuyClass.MODIFIED_REBUY
+        """A prospect's first purchase is a new task; any later one weighs suppliers again."""
+        return BuyClass.NEW_TASK if self.stage is Stage.PROSPECT else BuyClass.MODIFIED_REBUY
 
     def answer_sales_calls(self) -> None:
         """Take or refuse each firm's offer: its perceived value plus the trust built.
@@ -348,7 +348,7 @@ class Customer(FixedAgent):
                 self.aware[firm.index] = True
                 market.log_contact(self, firm, "sales_call")
             chance = offer_acceptance(
-                self.perceived_value(firm),
+                self.perceived_value(firm, habit=False),
                 self.strength if existing else 0.0,
                 behaviour.offer_hurdle,
                 behaviour.offer_trust_weight,
@@ -367,8 +367,12 @@ class Customer(FixedAgent):
             if accepted:
                 self.buy_offer(firm, offer)
 
-    def perceived_value(self, firm: Firm) -> float:
-        """Customer perceived value of a firm's offer: value minus cost (with habit)."""
+    def perceived_value(self, firm: Firm, habit: bool = True) -> float:
+        """Customer perceived value of a firm's offer: value minus cost (with habit).
+
+        ``habit=False`` leaves out the current supplier's habit bonus (inertia): a new
+        offer is not a routine repurchase.
+        """
         behaviour = self.model.settings.behaviour
         image = image_after_warnings(
             firm.image, self.recent_warnings()[firm.index], behaviour.warning_impact
@@ -394,7 +398,7 @@ class Customer(FixedAgent):
             self.time_weight,
             switching,
         )
-        return perceived_value(value, cost, behaviour.inertia if current else 0.0)
+        return perceived_value(value, cost, behaviour.inertia if current and habit else 0.0)
 
     def choose(self, options: list[Firm]) -> Firm | None:
         """Pick a firm (or nothing) by multinomial logit over perceived values."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analytics.cohorts import profit_by_tenure_year
 from sim.rules import ops
 from sim.rules.ops import Number
 
@@ -109,17 +110,30 @@ def retention_clv(margin: Number, retention: Number, rate: Number) -> Number:
     return margin * retention / (1.0 + rate - retention)
 
 
+def profile_clv(margins: Sequence[float], retention: float, rate: float) -> float:
+    """CLV of a customer whose yearly profit follows ``margins`` by tenure year.
+
+    CLV = sum over t >= 1 of m_t r^t / (1 + d)^t, the last margin carried on for every
+    later year (Reichheld & Sasser's profit that grows with tenure). With one margin it
+    is m r / (1 + d - r).
+    """
+    x = retention / (1.0 + rate)
+    head = sum(m * x ** (t + 1) for t, m in enumerate(margins))
+    return head + margins[-1] * x ** (len(margins) + 1) / (1.0 - x)
+
+
 @dataclass(frozen=True)
 class RetentionEffect:
     """What a few more points of retention are worth: Reichheld's argument, worked out.
 
-    Reichheld & Sasser (1990) reported that cutting defections by 5 points raised
-    profits by 25% to 85% across industries. With CLV = m r / (1 + d - r), the effect
-    of a retention gain grows the closer retention already is to 1: each point removed
-    from the defection rate lengthens the expected lifetime more than the one before.
+    Reichheld & Sasser (1990) reported that cutting defections by 5 points raised the
+    value of a customer by 25% to 85% across industries. Two things make the gain large:
+    each point removed from the defection rate lengthens the expected lifetime more than
+    the one before, and the extra years are the profitable ones when profit per customer
+    grows with tenure (``margins`` by tenure year; one margin means it does not grow).
     """
 
-    margin: float
+    margins: tuple[float, ...]
     retention: float
     rate: float
     points: float
@@ -127,12 +141,12 @@ class RetentionEffect:
     @property
     def clv_before(self) -> float:
         """Customer value at the current retention rate."""
-        return float(retention_clv(self.margin, self.retention, self.rate))
+        return profile_clv(self.margins, self.retention, self.rate)
 
     @property
     def clv_after(self) -> float:
         """Customer value with retention raised by ``points``."""
-        return float(retention_clv(self.margin, self.retention + self.points, self.rate))
+        return profile_clv(self.margins, self.retention + self.points, self.rate)
 
     @property
     def increase(self) -> float:
@@ -141,31 +155,45 @@ class RetentionEffect:
 
     def explain(self) -> str:
         """The arithmetic, line by line, for a slide or a notebook."""
-        m, r, d, r2 = self.margin, self.retention, self.rate, self.retention + self.points
-        return "\n".join(
-            [
+        r, d, r2 = self.retention, self.rate, self.retention + self.points
+        if len(self.margins) == 1:
+            (m,) = self.margins
+            lines = [
                 "CLV = m * r / (1 + d - r)   (margin m per year, retention r, discount rate d)",
                 f"now:   {m:,.2f} * {r:.3f} / (1 + {d:.3f} - {r:.3f}) = {self.clv_before:,.2f}",
                 f"after: {m:,.2f} * {r2:.3f} / (1 + {d:.3f} - {r2:.3f}) = {self.clv_after:,.2f}",
-                f"{self.points * 100:.0f} more points of retention raise customer value by "
-                f"{self.increase:.1%}",
             ]
+        else:
+            years = ", ".join(f"{m:,.2f}" for m in self.margins)
+            last = len(self.margins)
+            lines = [
+                "CLV = sum over years t of m_t * r^t / (1 + d)^t   (m_t: profit per customer "
+                f"in tenure year t; year {last}'s carried on)",
+                f"m_1..m_{last} = {years}",
+                f"now:   r = {r:.3f}, d = {d:.3f}: CLV = {self.clv_before:,.2f}",
+                f"after: r = {r2:.3f}, d = {d:.3f}: CLV = {self.clv_after:,.2f}",
+            ]
+        lines.append(
+            f"{self.points * 100:.0f} more points of retention raise customer value by "
+            f"{self.increase:.1%}"
         )
+        return "\n".join(lines)
 
 
 def retention_effect(
-    margin: float, retention: float, rate: float, points: float = 0.05
+    margin: float | Sequence[float], retention: float, rate: float, points: float = 0.05
 ) -> RetentionEffect:
     """Customer value before and after raising retention by ``points`` (per period).
 
     Args:
-        margin: margin per customer per period (from next period on), > 0.
+        margin: margin per customer per period from next period on (> 0), or margins by
+            tenure period (the last carried on; their customer value must be > 0).
         retention: retention rate per period, in [0, 1).
         rate: discount rate per period, >= 0.
         points: the retention gain (0.05 = 5 percentage points); retention + points < 1.
     """
+    margins = tuple(float(m) for m in np.atleast_1d(np.asarray(margin, dtype=float)))
     checks = [
-        ("margin", margin, margin > 0, "> 0"),
         ("retention", retention, 0.0 <= retention < 1.0, "in [0, 1)"),
         ("rate", rate, rate >= 0.0, ">= 0"),
         (
@@ -178,7 +206,13 @@ def retention_effect(
     for name, value, ok, allowed in checks:
         if not ok or value != value:
             raise ValueError(f"{name} = {value!r}: allowed {allowed}")
-    return RetentionEffect(float(margin), float(retention), float(rate), float(points))
+    shown = margins[0] if len(margins) == 1 else list(margins)
+    if not margins or not all(np.isfinite(margins)):
+        raise ValueError(f"margin = {shown!r}: allowed finite numbers, at least one")
+    if profile_clv(margins, retention, rate) <= 0:
+        allowed = "> 0" if len(margins) == 1 else "margins whose customer value is > 0"
+        raise ValueError(f"margin = {shown!r}: allowed {allowed}")
+    return RetentionEffect(margins, float(retention), float(rate), float(points))
 
 
 def retention_effect_from_kpis(
@@ -196,3 +230,41 @@ def retention_effect_from_kpis(
     margin = float((last_year["margin"] - last_year["cost_to_serve"]).sum()) / customers
     retention = float(np.prod(last_year["retention_rate"]))
     return retention_effect(margin, retention, annual_rate, points)
+
+
+def retention_effect_from_run(
+    kpis: pd.DataFrame,
+    customer_months: pd.DataFrame,
+    annual_rate: float,
+    points: float = 0.05,
+    min_customer_years: float = 50.0,
+) -> RetentionEffect:
+    """Reichheld's calculation with a run's profit profile by tenure year.
+
+    The margins are the firm's mean profit per customer-year in each tenure year
+    (``sim.analytics.cohorts.profit_by_tenure_year`` with ``annualise=True``, before the
+    acquisition cost), for the years observed for at least ``min_customer_years``
+    customer-years; the retention is the product of last year's monthly rates.
+
+    Args:
+        kpis: One firm's KPI table (``Market.kpis()`` or a firm's rows of ``firm_kpis``).
+        customer_months: The same firm's rows of the ``customer_months`` table.
+        annual_rate: Discount rate per year.
+        points: The retention gain.
+        min_customer_years: Exposure a tenure year needs to be used.
+    """
+    last_year = kpis.tail(12)
+    if len(last_year) < 12:
+        raise ValueError(f"kpis: {len(kpis)} months; allowed: at least 12 (a full year)")
+    yearly = profit_by_tenure_year(customer_months, annualise=True)
+    exposure = customer_months.groupby(customer_months["tenure_months"] // 12 + 1).size() / 12
+    observed = exposure.index[exposure >= min_customer_years]
+    margins = yearly.loc[yearly.index.isin(observed) & (yearly.index >= 1), "profit"]
+    if margins.empty or margins.index[0] != 1:
+        raise ValueError(
+            f"customer_months: first tenure year seen for less than {min_customer_years} "
+            "customer-years; allowed: a run with more customers or months"
+        )
+    margins = margins[margins.index == np.arange(1, len(margins) + 1)]  # consecutive years
+    retention = float(np.prod(last_year["retention_rate"]))
+    return retention_effect(margins.to_numpy(), retention, annual_rate, points)

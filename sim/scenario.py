@@ -239,9 +239,11 @@ class Behaviour(Section):
     #: contact with the same supplier pays less (cross-elasticity; 0 = nobody minds).
     fairness_weight: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
     #: Perceived value a sales offer needs for even odds from a customer without trust.
-    offer_hurdle: Annotated[float, Field(ge=-5.0, le=5.0)] = 0.0
+    #: With the trust weight below, calibrated to the course's figures in the telecom
+    #: preset: about 50% of calls to existing customers succeed, 15% to strangers.
+    offer_hurdle: Annotated[float, Field(ge=-5.0, le=5.0)] = 0.62
     #: Log-odds a sales offer gains per unit of relationship strength with the firm.
-    offer_trust_weight: Annotated[float, Field(ge=0.0, le=20.0)] = 2.5
+    offer_trust_weight: Annotated[float, Field(ge=0.0, le=20.0)] = 1.3
     #: Organizational buying (Robinson, Faris & Wind 1967): a customer at least this
     #: satisfied (1-5) reorders from the supplier without weighing rivals (a straight
     #: rebuy); below it, they re-evaluate (a modified rebuy). None: every purchase weighs

@@ -18,10 +18,12 @@ from sim.economics import (
     monthly_rate,
     npv,
     price_premium,
+    profile_clv,
     profit_by_source,
     retention_clv,
     retention_effect,
     retention_effect_from_kpis,
+    retention_effect_from_run,
 )
 
 
@@ -212,7 +214,58 @@ def test_retention_effect_from_kpis_uses_last_years_margin_and_retention():
         }
     )
     effect = retention_effect_from_kpis(kpis, 0.1)
-    assert effect.margin == pytest.approx(12 * 800.0 / 100.0)
+    assert effect.margins == pytest.approx((12 * 800.0 / 100.0,))
     assert effect.retention == pytest.approx(0.98**12)
     with pytest.raises(ValueError, match="at least 12"):
         retention_effect_from_kpis(kpis.head(6), 0.1)
+
+
+def test_a_flat_profile_is_the_constant_margin_clv():
+    assert profile_clv([100.0], 0.8, 0.1) == pytest.approx(retention_clv(100.0, 0.8, 0.1))
+    assert profile_clv([100.0] * 4, 0.8, 0.1) == pytest.approx(retention_clv(100.0, 0.8, 0.1))
+
+
+def test_profile_clv_by_hand():
+    # years 1 and 2 earn 10 and 20, then 20 for ever; x = r / (1 + d) = 0.5
+    expected = 10 * 0.5 + 20 * 0.25 + 20 * 0.125 / (1 - 0.5)
+    assert profile_clv([10.0, 20.0], 0.55, 0.1) == pytest.approx(expected)
+
+
+def test_retention_is_worth_more_when_profit_grows_with_tenure():
+    flat = retention_effect(100.0, 0.75, 0.10)
+    growing = retention_effect([100.0, 120.0, 140.0, 160.0, 180.0], 0.75, 0.10)
+    assert growing.increase > flat.increase
+    text = growing.explain()
+    assert "m_1..m_5 = 100.00, 120.00, 140.00, 160.00, 180.00" in text
+    assert f"{growing.clv_before:,.2f}" in text and f"{growing.increase:.1%}" in text
+
+
+def test_a_profile_worth_nothing_is_rejected():
+    with pytest.raises(ValueError, match=r"margin = \[-50.0, 10.0\]"):
+        retention_effect([-50.0, 10.0], 0.5, 0.1)
+
+
+def test_retention_effect_from_run_reads_the_profile_by_tenure_year():
+    months = 36
+    kpis = pd.DataFrame({"month": range(1, months + 1), "retention_rate": [0.98] * months})
+    # 100 customers observed for three years; profit 10, 20, 30 a month by tenure year
+    tenure = np.tile(np.arange(months), 100)
+    customer_months = pd.DataFrame(
+        {
+            "customer_id": np.repeat(np.arange(100), months),
+            "firm": "Focal",
+            "tenure_months": tenure,
+            "profit": 10.0 * (tenure // 12 + 1),
+            "acquisition_cost": 0.0,
+        }
+    )
+    effect = retention_effect_from_run(kpis, customer_months, 0.1)
+    assert effect.margins == pytest.approx((120.0, 240.0, 360.0))
+    assert effect.retention == pytest.approx(0.98**12)
+    # a year seen for too few customer-years is left out, with it every later year
+    thin = customer_months[(customer_months["tenure_months"] < 24) | (tenure < 0)]
+    thin = pd.concat(
+        [thin, customer_months[(tenure >= 24) & (customer_months["customer_id"] < 10)]]
+    )
+    effect = retention_effect_from_run(kpis, thin, 0.1, min_customer_years=50)
+    assert effect.margins == pytest.approx((120.0, 240.0))

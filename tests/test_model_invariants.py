@@ -37,6 +37,8 @@ STRATEGY_CHOICES = {
     "introductory_discount": {},
     "service_recovery": {},
     "referral_reward": {},
+    "cross_sell": {"customers_per_month": 20, "prospects_per_month": 20},
+    "customization": {},
 }
 PYRAMID_STRATEGIES = ("pruning_fee", "relationship_managers", "tiered_pricing")
 TOL = {"rtol": 1e-9, "atol": 1e-6}
@@ -55,6 +57,9 @@ BUSY = BASE.with_overrides(
         "firms.Rival.strategies.pruning_fee": {},
         "firms.Rival.strategies.early_warning": {"start_month": 2, "budget": 100.0},
         "firms.Rival.strategies.loyalty_programme": {},
+        "firms.Rival.strategies.cross_sell": {"customers_per_month": 30},
+        "firms.Focal.strategies.customization": {},
+        "behaviour.fairness_weight": 1.0,
     }
 )
 #: Always run: an empty market (no customers yet, no network, nobody leaves).
@@ -97,6 +102,8 @@ def scenarios(draw) -> Scenario:
         "economics.acquisition_cost": draw(st.floats(0.0, 100.0)),
         "economics.retention_cost": draw(st.floats(0.0, 5.0)),
         "economics.referral_value": draw(st.floats(0.0, 50.0)),
+        "behaviour.fairness_weight": draw(st.sampled_from([0.0, 2.0])),
+        "behaviour.rebuy_threshold": draw(st.sampled_from([None, 3.5])),
     }
     for firm in FIRMS:
         for field in ("product", "service", "personnel", "image", "convenience"):

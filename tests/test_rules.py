@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from sim.rules import (
     choice,
     diffusion,
+    fairness,
     loyalty,
+    offers,
     ops,
     relationship,
     satisfaction,
@@ -152,6 +154,16 @@ RULES = {
     "competition_grievance": (
         switching.competition_grievance,
         {"best_rival_value": (-1.0, 1.0), "supplier_value": (-1.0, 1.0)},
+        {},
+    ),
+    "offer_acceptance": (
+        offers.offer_acceptance,
+        {"offer_value": (-2.0, 2.0), "trust": (0.0, 1.0)},
+        {"hurdle": 0.62, "trust_weight": 1.3, "scale": 6.0},
+    ),
+    "price_unfairness": (
+        fairness.price_unfairness,
+        {"own_price": (1.0, 60.0), "other_price": (1.0, 60.0), "price_weight": (0.0, 4.0)},
         {},
     ),
     "ops.where": (ops.where, {"condition": "bool", "if_true": (-5, 5), "if_false": (-5, 5)}, {}),
@@ -677,3 +689,36 @@ def test_scalar_ops_return_python_numbers():
         ops.interp(0.5, (0.0, 1.0), (0.0, 2.0)),
     ):
         assert type(result) is float
+
+
+# ---------------------------------------------------------------------------- offers
+def test_an_offer_at_the_hurdle_is_even_odds_for_a_stranger():
+    assert offers.offer_acceptance(0.62, 0.0, 0.62, 1.3, 6.0) == pytest.approx(0.5)
+
+
+def test_trust_and_value_each_raise_the_chance_of_a_yes():
+    stranger = offers.offer_acceptance(0.5, 0.0, 0.62, 1.3, 6.0)
+    trusted = offers.offer_acceptance(0.5, 0.8, 0.62, 1.3, 6.0)
+    better = offers.offer_acceptance(0.6, 0.0, 0.62, 1.3, 6.0)
+    assert stranger < trusted and stranger < better
+    # the trust term is worth trust_weight * trust in log-odds
+    log_odds = math.log(trusted / (1 - trusted)) - math.log(stranger / (1 - stranger))
+    assert log_odds == pytest.approx(1.3 * 0.8)
+
+
+def test_offer_acceptance_stays_a_probability_at_extremes():
+    assert offers.offer_acceptance(1e6, 1.0, 0.0, 1.3, 6.0) == pytest.approx(1.0)
+    assert offers.offer_acceptance(-1e6, 0.0, 0.0, 1.3, 6.0) == pytest.approx(0.0)
+
+
+# ---------------------------------------------------------------------------- fairness
+def test_paying_the_same_or_less_than_a_peer_feels_fair():
+    assert fairness.price_unfairness(20.0, 20.0, 1.6) == 0.0
+    assert fairness.price_unfairness(18.0, 20.0, 1.6) == 0.0
+
+
+def test_unfairness_grows_with_the_gap_and_with_price_sensitivity():
+    assert fairness.price_unfairness(20.0, 15.0, 1.0) == pytest.approx(0.25)
+    assert fairness.price_unfairness(20.0, 15.0, 2.0) == pytest.approx(0.5)
+    assert fairness.price_unfairness(20.0, 10.0, 1.0) == pytest.approx(0.5)
+    assert fairness.price_unfairness(20.0, 10.0, 0.0) == 0.0  # zero elasticity: no reaction

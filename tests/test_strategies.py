@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from scipy import stats
+from support import focal_row, lowers_at_a_cost
 
 from sim.compare import compare
 from sim.errors import ScenarioError
@@ -13,10 +14,6 @@ LOYALTY = STRATEGY + "loyalty_programme"
 PRICE_CHANGE = STRATEGY + "price_change"
 
 
-def focal_row(table, variant, metric):
-    return table[(table["variant"] == variant) & (table["metric"] == metric)].iloc[0]
-
-
 def test_loyalty_programme_lowers_churn_and_costs_money():
     table = compare(
         SMALL,
@@ -24,10 +21,7 @@ def test_loyalty_programme_lowers_churn_and_costs_money():
         replications=8,
         rng=2,
     )
-    churn = focal_row(table, "loyalty", "churn_rate")
-    spend = focal_row(table, "loyalty", "marketing_spend")
-    assert churn["diff_ci_high"] < 0 and churn["p_value"] < 0.05
-    assert spend["diff_ci_low"] > 0 and spend["p_value"] < 0.05
+    assert lowers_at_a_cost(table, "loyalty"), table.to_string()
 
 
 def test_price_increase_raises_price_reason_churn():

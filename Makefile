@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test lint lab docs bench clean
+.PHONY: setup run test lint lab docs dashboard bench exercises clean
 
 # Chapter notebooks and the instructor guide; the dashboard notebook needs a browser test.
 NOTEBOOKS = $(wildcard notebooks/[0-9][0-9]_*.ipynb notebooks/instructor_guide.ipynb)
@@ -32,8 +32,14 @@ lab: setup
 docs: setup
 	$(BIN)/jupyter nbconvert --to html --execute --output-dir out/docs $(NOTEBOOKS)
 
+dashboard: setup
+	$(BIN)/voila notebooks/dashboard.ipynb --Voila.ip=127.0.0.1 --port=8866 --no-browser
+
 bench: setup
 	$(BIN)/python benchmarks/bench_engine.py
+
+exercises: setup
+	$(BIN)/python -m sim.exercises.student exercises/solutions exercises
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache .hypothesis

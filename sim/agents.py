@@ -17,7 +17,6 @@ from sim.economics import basket_growth, cost_to_serve, price_premium, profit_by
 from sim.rules.choice import choice_probabilities
 from sim.rules.diffusion import adoption_probability
 from sim.rules.fairness import price_unfairness
-from sim.rules.loyalty import defection_probability
 from sim.rules.offers import offer_acceptance
 from sim.rules.ops import clip
 from sim.rules.relationship import Stage, next_stage, updated_strength
@@ -43,7 +42,7 @@ from sim.rules.switching import (
 from sim.rules.value import perceived_value, total_customer_cost, total_customer_value
 from sim.rules.word_of_mouth import image_after_warnings, referral_probability, warning_probability
 from sim.scenario import FirmSettings
-from sim.strategies import Strategy
+from sim.strategies import Strategy, StrategySettings
 from sim.strategies import build as build_strategies
 from sim.strategies.cross_sell import CrossSell
 from sim.strategies.segmentation import Segmentation
@@ -90,10 +89,33 @@ class Firm(mesa.Agent):
         self.advertising_spend = settings.advertising_spend
         self.service_failure_rate = settings.service_failure_rate
         self.recovery_quality = settings.recovery_quality
+        self.settings = settings
         self.strategies: list[Strategy] = build_strategies(settings.strategies)
         self.campaign_spend = 0.0  # this month's firm-level retention campaigns
         for strategy in self.strategies:
             strategy.seed(market.seed, self.name)
+            strategy.start(self)
+
+    def adopt_strategies(self, settings: StrategySettings) -> None:
+        """Switch to another set of strategies mid-run (a team's decisions for a round).
+
+        A strategy whose settings are unchanged keeps its state (members, assigned
+        managers, learned customers); a changed or new one starts afresh with a stream
+        of its own; a dropped one ends. Standing policies are set up again from the
+        firm's own settings, so dropping service recovery restores the firm's desk.
+        """
+        current = {strategy.name: strategy for strategy in self.strategies}
+        adopted = []
+        for strategy in build_strategies(settings):
+            kept = current.get(strategy.name)
+            if kept is not None and kept.settings == strategy.settings:
+                strategy = kept
+            else:
+                strategy.seed(self.model.seed, self.name, self.model.month)
+            adopted.append(strategy)
+        self.strategies = adopted
+        self.recovery_quality = self.settings.recovery_quality
+        for strategy in self.strategies:
             strategy.start(self)
 
     def step(self) -> None:
@@ -658,7 +680,7 @@ class Customer(FixedAgent):
         if defection.model == "fixed":
             hazard = self.churn_probability
         else:
-            hazard = defection_probability(
+            hazard = self.model.defection_rule(
                 self.satisfaction,
                 self.supplier.bond_for(self),
                 self.strength,

@@ -54,6 +54,21 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=int, default=0, help="master seed of the replications")
     compare.add_argument("--out", type=Path, default=Path("out"), help="output folder")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    tournament = commands.add_parser(
+        "tournament", help="a classroom competition: teams run the firms of one market"
+    )
+    rounds = tournament.add_subparsers(dest="action", required=True)
+    new = rounds.add_parser("new", help="set up a tournament folder")
+    new.add_argument("scenario", help="the market: a preset name or a .toml file")
+    new.add_argument("--teams", nargs="+", required=True, help="team names (2-12)")
+    new.add_argument("--rounds", type=int, default=4, help="rounds to play (default 4)")
+    new.add_argument("--months-per-round", type=int, default=3, help="months per round")
+    new.add_argument("--seed", type=int, default=0, help="seed of the shared market")
+    new.add_argument("--out", type=Path, required=True, help="the tournament's folder")
+    play = rounds.add_parser("play", help="play the next round with the decisions handed in")
+    play.add_argument("folder", type=Path, help="the tournament's folder")
+    status = rounds.add_parser("status", help="rounds played and the latest leaderboard")
+    status.add_argument("folder", type=Path, help="the tournament's folder")
     commands.add_parser("presets", help="list the scenario presets")
     info = commands.add_parser("info", help="show a preset's Info sections")
     info.add_argument("scenario", help="a preset name or a .toml file")
@@ -73,10 +88,50 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "compare":
             return _compare(args)
+        if args.command == "tournament":
+            return _tournament(args)
         return _run(args)
     except CRMError as exc:
         print(f"crm-sim: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _tournament(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from sim.classroom import Tournament, TournamentSettings
+    from sim.scenario import _describe
+
+    if args.action == "new":
+        fields = {
+            "teams": args.teams,
+            "rounds": args.rounds,
+            "months_per_round": args.months_per_round,
+            "seed": args.seed,
+        }
+        try:
+            settings = TournamentSettings(**fields)
+        except ValidationError as exc:
+            raise CRMError(_describe(exc, "tournament", TournamentSettings)) from None
+        tournament = Tournament.create(args.out, Scenario.load(args.scenario), settings)
+        print(f"tournament in {tournament.folder}: {len(settings.teams)} teams, ", end="")
+        print(f"{settings.rounds} rounds of {settings.months_per_round} months")
+        print(f"teams hand in {tournament.decisions_folder(1)}/TEAM.toml")
+        return 0
+    tournament = Tournament(args.folder)
+    if args.action == "play":
+        folder = tournament.play_round()
+        print(f"round {tournament.rounds_played} played: {folder}")
+        if tournament.rounds_played < tournament.settings.rounds:
+            print(f"next decisions: {tournament.decisions_folder(tournament.rounds_played + 1)}")
+    played = tournament.rounds_played
+    print(f"rounds played: {played} of {tournament.settings.rounds}")
+    if played:
+        columns = ["rank", "team", "score", "profit_total", "customer_equity", "customers"]
+        print(
+            tournament.leaderboard()[columns].to_string(index=False, float_format="{:,.0f}".format)
+        )
+    return 0
 
 
 def _print_info(scenario: Scenario) -> None:

@@ -21,3 +21,7 @@ class NotFittedError(CRMError, _SklearnNotFittedError):
     It is also scikit-learn's NotFittedError, so code written for sklearn estimators
     catches it, and a CRMError, so the command line reports it like our other errors.
     """
+
+
+class TournamentError(CRMError, ValueError):
+    """A classroom tournament cannot go on as asked (its folder, its settings)."""

@@ -8,6 +8,7 @@ strategies, and the month's KPIs are recorded. Every event goes to the CRM datab
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import mesa
@@ -19,6 +20,7 @@ from tqdm.auto import tqdm
 from sim.agents import Customer, Firm
 from sim.economics import monthly_rate, retention_clv
 from sim.population import build_network, customers_table, generate_traits, reference_item_price
+from sim.rules.loyalty import defection_probability
 from sim.rules.relationship import Stage
 from sim.rules.switching import REASONS, ChurnReason
 from sim.scenario import Product, Scenario
@@ -38,6 +40,9 @@ class Market(mesa.Model):
             file, or a folder when ``backend="parquet"``.
         backend: "duckdb" or "parquet".
         batch_rows: rows buffered per table before they are written.
+        defection_rule: the monthly defection hazard, a function with the arguments of
+            ``sim.rules.loyalty.defection_probability`` (the default): a student's own
+            satisfaction-loyalty curve plugs in here.
     """
 
     def __init__(
@@ -48,6 +53,7 @@ class Market(mesa.Model):
         database: str | Path | None = None,
         backend: Backend = "duckdb",
         batch_rows: int = 50_000,
+        defection_rule: Callable[..., float] = defection_probability,
     ) -> None:
         settings = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         seed = settings.market.seed if rng is None else rng
@@ -56,6 +62,7 @@ class Market(mesa.Model):
         self.seed = seed
         self.month = 0
         self.months = settings.market.months
+        self.defection_rule = defection_rule
         self.warehouse = Warehouse(database, backend=backend, batch_rows=batch_rows)
         try:
             self._populate(settings)

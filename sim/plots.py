@@ -4,15 +4,19 @@ Every figure has a title, axis labels and units, so it can be projected in class
 """
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from sim.analytics.clv.formulas import retention_clv
 from sim.analytics.cohorts import profit_by_tenure_year
 from sim.economics import PROFIT_SOURCES
+from sim.i18n import check_language, label
 from sim.rules.loyalty import satisfaction_loyalty_multiplier
 from sim.rules.relationship import Stage
 from sim.rules.switching import REASONS
@@ -132,6 +136,202 @@ def comparison(
     return fig
 
 
+def tournament_standings(market_kpis: pd.DataFrame, months_per_round: int) -> Figure:
+    """Each team's customers and cumulative profit month by month, rounds marked.
+
+    Takes a tournament round's ``market_kpis.csv`` (``Market.firm_kpis()``: one row per
+    month and firm, each firm a team).
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for team, rows in market_kpis.groupby("firm", sort=True):
+        left.plot(rows["month"], rows["customers"], label=team)
+        right.plot(rows["month"], rows["profit"].cumsum(), label=team)
+    last = int(market_kpis["month"].max())
+    for ax in (left, right):
+        for end in range(months_per_round, last, months_per_round):
+            ax.axvline(end + 0.5, color="grey", linewidth=0.6, linestyle=":")
+    left.set(title="Customers", xlabel="month", ylabel="customers (count)")
+    right.set(title="Profit so far", xlabel="month", ylabel="cumulative profit (currency)")
+    right.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, title="team")
+    fig.suptitle("Tournament standings (dotted lines: end of a round)")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- figures in three languages
+# The dashboard's figures: the same content as the figures above, with every text looked up
+# in sim.i18n so a class sees them in English, simplified or traditional Chinese.
+
+#: Fonts with Chinese glyphs, tried in order after DejaVu Sans (Debian: fonts-wqy-microhei).
+CJK_FONTS = (
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "SimHei",
+)
+
+#: Colours of the pyramid tiers, top first.
+TIER_COLOURS = {"platinum": "#6a51a3", "gold": "#d4a017", "iron": "#737373", "lead": "#a50f15"}
+
+
+def stage_area(kpis: pd.DataFrame, language: str = "en") -> Figure:
+    """Customers in each lifecycle stage, month by month, as a stacked area."""
+    fig, ax = _subplots(language, figsize=(7, 4))
+    stages = [s.label for s in Stage]
+    ax.stackplot(
+        kpis["month"],
+        [kpis[stage] for stage in stages],
+        labels=[label(f"stage.{stage}", language) for stage in stages],
+        colors=[STAGE_COLOURS[stage] for stage in stages],
+    )
+    ax.set(
+        title=label("fig.stages.title", language),
+        xlabel=label("axis.month", language),
+        ylabel=label("fig.stages.y", language),
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.margins(x=0)
+    return _localised(fig, language)
+
+
+def churn_reason_bars(kpis: pd.DataFrame, language: str = "en") -> Figure:
+    """Defections over the run by Keaveney's switching reason, the most frequent on top."""
+    totals = pd.Series(
+        {label(f"reason.{r.value}", language): kpis["churn_" + r.value].sum() for r in REASONS}
+    ).sort_values()
+    fig, ax = _subplots(language, figsize=(7, 4))
+    ax.barh(totals.index, totals.to_numpy(), color="#a50f15")
+    ax.set(
+        title=label("fig.churn.title", language),
+        xlabel=label("fig.churn.x", language),
+        ylabel=label("fig.churn.y", language),
+    )
+    return _localised(fig, language)
+
+
+def profit_equity_lines(kpis: pd.DataFrame, language: str = "en") -> Figure:
+    """Monthly profit (top) and customer equity (bottom) of the focal firm."""
+    fig, (top, bottom) = _subplots(language, 2, 1, figsize=(7, 4.5), sharex=True)
+    top.plot(kpis["month"], kpis["profit"], color="#238b45")
+    top.axhline(0.0, color="grey", linewidth=0.8)
+    top.set(title=label("fig.profit.title", language), ylabel=label("fig.profit.y", language))
+    bottom.plot(kpis["month"], kpis["customer_equity"], color="#08519c")
+    bottom.set(xlabel=label("axis.month", language), ylabel=label("fig.equity.y", language))
+    return _localised(fig, language)
+
+
+def tier_clv_bars(tiers: pd.DataFrame, language: str = "en") -> Figure:
+    """Mean CLV per current customer by pyramid tier, each bar labelled with its head count.
+
+    Takes ``sim.analytics.tier_value.clv_by_tier``'s table.
+    """
+    fig, ax = _subplots(language, figsize=(7, 4))
+    names = [label(f"tier.{tier}", language) for tier in tiers.index]
+    heights = tiers["mean_clv"].fillna(0.0).to_numpy()
+    bars = ax.bar(names, heights, color=[TIER_COLOURS[tier] for tier in tiers.index])
+    counts = [label("fig.tiers.count", language).format(count=n) for n in tiers["customers"]]
+    ax.bar_label(bars, counts, padding=2)
+    ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.set(
+        title=label("fig.tiers.title", language),
+        xlabel=label("fig.tiers.x", language),
+        ylabel=label("fig.tiers.y", language),
+    )
+    ax.margins(y=0.15)
+    return _localised(fig, language)
+
+
+def ab_band_lines(
+    bands: pd.DataFrame,
+    metric: str,
+    unit: str,
+    replications: int,
+    language: str = "en",
+    differences: pd.DataFrame | None = None,
+) -> Figure:
+    """Each variant's monthly mean of ``metric`` with its 95% band; below, B − A paired.
+
+    Takes ``sim.ab.ABComparison.bands(metric)`` and, optionally, its
+    ``difference_bands(metric)`` for a second panel; ``unit`` is a ``unit.*`` key of
+    ``sim.i18n``. The paired band is the one to read: the variants ran on the same
+    seeds, so where it excludes zero the difference is not simulation noise, even when
+    the two upper bands overlap.
+    """
+    rows = 1 if differences is None else 2
+    fig, axes = _subplots(
+        language, rows, 1, figsize=(7, 2.6 + 2.2 * rows), sharex=True, squeeze=False
+    )
+    top = axes[0][0]
+    name = label(f"kpi.{metric}", language)
+    unit_text = label(unit, language)
+    colours = ("#08519c", "#d94801", "#238b45")
+    for (variant, group), colour in zip(
+        bands.groupby("variant", sort=False), colours, strict=False
+    ):
+        top.plot(
+            group["month"], group["mean"], color=colour, label=label(f"variant.{variant}", language)
+        )
+        top.fill_between(group["month"], group["ci_low"], group["ci_high"], color=colour, alpha=0.2)
+    top.set(
+        title=label("fig.ab.title", language).format(metric=name, replications=replications),
+        ylabel=label("fig.ab.y", language).format(metric=name, unit=unit_text),
+    )
+    top.legend(frameon=False)
+    top.margins(x=0)
+    bottom = top
+    if differences is not None:
+        bottom = axes[1][0]
+        bottom.plot(differences["month"], differences["mean"], color=colours[1])
+        bottom.fill_between(
+            differences["month"],
+            differences["ci_low"],
+            differences["ci_high"],
+            color=colours[1],
+            alpha=0.2,
+        )
+        bottom.axhline(0.0, color="grey", linewidth=0.8)
+        bottom.set(
+            title=label("fig.ab.difference", language),
+            ylabel=label("fig.ab.difference_y", language).format(unit=unit_text),
+        )
+    bottom.set_xlabel(label("axis.month", language))
+    return _localised(fig, language)
+
+
+def _subplots(language: str, *args, **kwargs):
+    """``plt.subplots`` once the language is known to be valid (no figure left behind)."""
+    check_language(language)
+    return plt.subplots(*args, **kwargs)
+
+
+def _localised(fig: Figure, language: str) -> Figure:
+    """Give every text of the figure a font with the language's glyphs, then lay it out."""
+    families = (
+        ["DejaVu Sans", *_cjk_families()] if check_language(language) != "en" else ["DejaVu Sans"]
+    )
+    for text in fig.findobj(Text):
+        text.set_fontfamily(families)
+    for ax in fig.axes:
+        ax.tick_params(labelfontfamily=families)
+    fig.tight_layout()
+    return fig
+
+
+@cache
+def _cjk_families() -> tuple[str, ...]:
+    """Installed fonts with Chinese glyphs (also ones installed after matplotlib's cache)."""
+    known = {font.name for font in font_manager.fontManager.ttflist}
+    if not known.intersection(CJK_FONTS):
+        for path in font_manager.findSystemFonts():
+            if any(part in path.lower() for part in ("wqy", "cjk", "sourcehan", "yahei")):
+                font_manager.fontManager.addfont(path)
+        known = {font.name for font in font_manager.fontManager.ttflist}
+    return tuple(name for name in CJK_FONTS if name in known)
+
+
 def clv_by_retention(
     margin: float,
     discount_rates: Sequence[float],
@@ -161,8 +361,8 @@ def kpi_lines(
 ) -> Figure:
     """One KPI (a column of ``Market.kpis()``) month by month, one line per run."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for label, kpis in runs.items():
-        ax.plot(kpis["month"], kpis[column], label=label)
+    for name, kpis in runs.items():
+        ax.plot(kpis["month"], kpis[column], label=name)
     ax.set(title=title, xlabel="Month", ylabel=ylabel)
     ax.legend(frameon=False)
     ax.margins(x=0)

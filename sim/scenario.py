@@ -443,7 +443,12 @@ def _read_source(name_or_path: str | Path) -> tuple[str, str]:
     return preset.read_text(encoding="utf-8"), f"preset '{name}'"
 
 
-def _describe(exc: ValidationError, source: str) -> str:
+def _describe(exc: ValidationError, source: str, root: type[Section] | None = None) -> str:
+    """Pydantic's errors as lines naming the field, the value and what is allowed.
+
+    ``root`` is the model that was validated (the Scenario unless told), so an unknown
+    field lists the fields allowed at its place in that model.
+    """
     lines = []
     for error in exc.errors():
         loc = [str(part) for part in error["loc"]]
@@ -454,7 +459,8 @@ def _describe(exc: ValidationError, source: str) -> str:
         message = error["msg"].removeprefix("Value error, ")
         value = repr(error["input"])
         if error["type"] == "extra_forbidden":
-            lines.append(f"{source}: unknown field '{field}'; {_allowed_fields(error['loc'])}")
+            allowed = _allowed_fields(error["loc"], root or Scenario)
+            lines.append(f"{source}: unknown field '{field}'; {allowed}")
         elif error["type"] == "missing":
             lines.append(f"{source}: field '{field}' is required but missing")
         elif isinstance(problem, FieldProblem) or len(value) > 80:
@@ -465,8 +471,8 @@ def _describe(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def _allowed_fields(loc: tuple) -> str:
-    model: Any = Scenario
+def _allowed_fields(loc: tuple, root: type[Section]) -> str:
+    model: Any = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -516,12 +522,15 @@ def _list_index(items: list, part: str, path: str) -> int:
 
 
 def _to_toml(data: dict[str, Any]) -> str:
-    scalars = {k: v for k, v in data.items() if not isinstance(v, dict | list)}
-    lines = [f"{k} = {_toml_value(v)}" for k, v in scalars.items()]
+    def is_tables(value: Any) -> bool:
+        return isinstance(value, list) and any(isinstance(v, dict) for v in value)
+
+    scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and not is_tables(v)}
+    lines = [f"{k} = {_toml_value(v)}" for k, v in scalars.items() if v is not None]
     for key, value in data.items():
         if isinstance(value, dict):
             lines += _toml_table([key], value)
-        elif isinstance(value, list):
+        elif is_tables(value):
             for item in value:
                 lines += ["", f"[[{key}]]"]
                 # TOML has no null: an unset optional field is left out (its default).

@@ -5,6 +5,8 @@ References:
     Management Science 15(5), 215-227.
     Fibich, G., Golan, A. & Schochet, S. (2023). Compartmental limit of discrete Bass
     models on networks. Discrete and Continuous Dynamical Systems B 28(5).
+    Simon, J. L. & Arndt, J. (1980). The shape of the advertising response function.
+    Journal of Advertising Research 20(4), 11-28.
 """
 
 from sim.rules import ops
@@ -30,3 +32,13 @@ def bass_recurrence(innovation: float, imitation: float, months: int, start: flo
         f = shares[-1]
         shares.append(f + (innovation + imitation * f) * (1.0 - f))
     return shares
+
+
+def advertising_reach(spend: Number, max_reach: float, half_saturation: float) -> Number:
+    """The innovation coefficient ``p`` a monthly advertising budget buys.
+
+    Advertising has diminishing returns (Simon & Arndt 1980): reach rises with spend but
+    ever more slowly, towards ``max_reach``; ``half_saturation`` is the spend that buys
+    half of it. Nothing spent, nothing reached.
+    """
+    return max_reach * spend / (spend + half_saturation)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
     from sim.model import Market
+    from sim.section import Section
 
 
 class Strategy:
@@ -24,6 +25,7 @@ class Strategy:
 
     #: Name used in the CRM database's offers table and in scenario files.
     name = "strategy"
+    settings: "Section"  # the strategy's validated parameters
     random: random.Random  # set by seed(), which the firm calls
 
     def seed(self, *parts: object) -> None:

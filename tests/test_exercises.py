@@ -74,8 +74,8 @@ def test_feedback_is_kept_per_question_and_unknown_names_are_refused():
     assert summary.loc["q2", "feedback"] == "not checked yet"
     with pytest.raises(ValueError, match="question = 'q9'"):
         exercise.check("q9", 1.0)
-    with pytest.raises(ValueError, match="chapter = '02'"):
-        Exercise("02")
+    with pytest.raises(ValueError, match="chapter = '07'"):
+        Exercise("07")
     assert "wrong form" in exercise.check("q1", "three hundred").message
 
 

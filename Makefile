@@ -37,6 +37,7 @@ dashboard: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 exercises: setup
 	$(BIN)/python -m sim.exercises.student exercises/solutions exercises

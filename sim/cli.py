@@ -8,9 +8,13 @@ import argparse
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.errors import CRMError
 from sim.scenario import Scenario, preset_names
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: KPI columns in the printed summary table.
 SUMMARY_COLUMNS = [
@@ -69,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("folder", type=Path, help="the tournament's folder")
     status = rounds.add_parser("status", help="rounds played and the latest leaderboard")
     status.add_argument("folder", type=Path, help="the tournament's folder")
+    sweep = commands.add_parser(
+        "sweep", help="run an experiment file (grid or variants x replications); resumable"
+    )
+    sweep.add_argument("experiment", type=Path, help="experiment TOML file (see examples/)")
+    sweep.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out/)")
+    sweep.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     commands.add_parser("presets", help="list the scenario presets")
     info = commands.add_parser("info", help="show a preset's Info sections")
     info.add_argument("scenario", help="a preset name or a .toml file")
@@ -90,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             return _compare(args)
         if args.command == "tournament":
             return _tournament(args)
+        if args.command == "sweep":
+            return _sweep(args)
         return _run(args)
     except CRMError as exc:
         print(f"crm-sim: error: {exc}", file=sys.stderr)
@@ -199,17 +213,58 @@ def _compare(args: argparse.Namespace) -> int:
     figure = plots.comparison(summary)
     figure.savefig(folder / "comparison.png", dpi=110)
     pyplot.close(figure)
-    shown = summary[summary["metric"].isin(["churn_rate", "revenue", "profit", "customer_equity"])]
     print(
         f"\n{scenario.name}: {len(variants)} variants x {args.replications} replications "
         f"(master seed {args.seed}); reference variant: {next(iter(variants))}"
     )
-    print(
-        shown.drop(columns="replications").to_string(
-            index=False, float_format=lambda v: f"{v:,.4f}" if abs(v) < 10 else f"{v:,.0f}"
-        )
-    )
+    _print_summary(summary)
     print(f"\nWritten to {folder}/: runs.csv, comparison.csv, comparison.png")
+    return 0
+
+
+def _print_summary(summary: "pd.DataFrame") -> None:
+    """The headline metrics of a comparison or sweep summary, as a table."""
+    shown = summary[summary["metric"].isin(["churn_rate", "revenue", "profit", "customer_equity"])]
+    print(
+        shown[["variant", *shown.columns[shown.columns.get_loc("metric") :]]]
+        .drop(columns="replications")
+        .to_string(index=False, float_format=lambda v: f"{v:,.4f}" if abs(v) < 10 else f"{v:,.0f}")
+    )
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from sim.experiments import MANIFEST, Experiment, run_experiment
+
+    experiment = Experiment.load(args.experiment)
+    folder = args.out / experiment.name
+    try:
+        result = run_experiment(
+            experiment,
+            folder,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        kept = len(list((folder / "runs").glob("*.parquet")))
+        print(
+            f"\ncrm-sim: interrupted; {kept} finished runs are kept in {folder}/runs, "
+            "the same command resumes",
+            file=sys.stderr,
+        )
+        return 130  # the shell's code for Ctrl-C
+    runs = len(experiment.runs())
+    print(
+        f"\n{experiment.name}: {len(experiment.variants)} variants x "
+        f"{experiment.replications} replications (master seed {experiment.seed}); "
+        f"{result.executed} of {runs} runs computed now, {runs - result.executed} found done; "
+        f"reference variant: {next(iter(experiment.variants))}"
+    )
+    _print_summary(result.summary())
+    print(
+        f"\nWritten to {folder}/: {MANIFEST}, runs/*.parquet (one file per run), "
+        "summary.parquet, summary.csv"
+    )
     return 0
 
 

@@ -74,6 +74,38 @@ def replication_seeds(rng: int, replications: int) -> list[int]:
     return [int(s) for s in state]
 
 
+def build_variants(
+    base: Scenario, variants: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Scenario]:
+    """Each variant's scenario, checked before any run so a typo costs no simulation time.
+
+    Raises:
+        ScenarioError: no variants, or a variant's overrides are invalid (the message
+            names the variant).
+    """
+    if not variants:
+        raise ScenarioError("variants: none given; give at least one (name -> overrides)")
+    built = {}
+    for name, overrides in variants.items():
+        try:
+            built[name] = base.with_overrides(dict(overrides))
+        except ScenarioError as exc:
+            raise ScenarioError(f"variant '{name}': {exc}") from None
+    return built
+
+
+def run_once(scenario: Scenario, seed: int) -> dict[str, float]:
+    """One replication: run the market to its last month and summarise it (RUN_METRICS).
+
+    A module-level function of plain inputs, so process pools and Dask workers can run it;
+    the CRM database is discarded, since only the summary is kept.
+    """
+    market = Market(scenario, rng=seed).run_for(scenario.market.months)
+    summary = summarise_run(market.kpis())
+    market.warehouse.discard()
+    return summary
+
+
 def compare_runs(
     scenario: Scenario | str | Path,
     variants: Mapping[str, Mapping[str, Any]],
@@ -92,21 +124,12 @@ def compare_runs(
         progress: called with (variant, replication) after each run.
     """
     base = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
-    if not variants:
-        raise ScenarioError("variants: none given; give at least one (name -> overrides)")
     seeds = replication_seeds(rng, replications)
-    built = {}
-    for name, overrides in variants.items():
-        try:
-            built[name] = base.with_overrides(dict(overrides))
-        except ScenarioError as exc:
-            raise ScenarioError(f"variant '{name}': {exc}") from None
+    built = build_variants(base, variants)
     rows = []
     for name, variant in built.items():
         for replication, seed in enumerate(seeds):
-            market = Market(variant, rng=seed).run_for(variant.market.months)
-            summary = summarise_run(market.kpis())
-            market.warehouse.discard()
+            summary = run_once(variant, seed)
             rows.append({"variant": name, "replication": replication, "seed": seed, **summary})
             if progress is not None:
                 progress(name, replication)
@@ -181,16 +204,21 @@ def load_variants(path: str | Path) -> dict[str, dict[str, Any]]:
             raise ScenarioError(
                 f"{path}: field 'variants.{name}' = {overrides!r}: must be a table of overrides"
             )
-        result[name] = _flatten(overrides)
+        result[name] = flatten_overrides(overrides)
     return result
 
 
-def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_overrides(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested TOML tables turned into dotted override paths (``{"a": {"b": 1}}`` -> ``a.b``).
+
+    Lets files write overrides either way: ``"firms.Focal.price" = 22.0`` or a table.
+    An empty table stays a value: it switches a strategy on with its defaults.
+    """
     flat = {}
     for key, value in table.items():
         path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, prefix=f"{path}."))
+        if isinstance(value, dict) and value:
+            flat.update(flatten_overrides(value, prefix=f"{path}."))
         else:
             flat[path] = value
     return flat

@@ -25,3 +25,7 @@ class NotFittedError(CRMError, _SklearnNotFittedError):
 
 class TournamentError(CRMError, ValueError):
     """A classroom tournament cannot go on as asked (its folder, its settings)."""
+
+
+class ExperimentError(CRMError, ValueError):
+    """An experiment cannot run as asked: its folder holds another one, or no cluster."""

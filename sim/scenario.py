@@ -504,6 +504,8 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
             if last:
                 node[part] = value
             elif part in node:
+                if node[part] is None:  # a strategy left out: setting a field switches it on
+                    node[part] = {}
                 node = node[part]
             else:
                 raise ScenarioError(f"override '{path}': no field '{part}' in the scenario")

@@ -144,3 +144,13 @@ def test_replication_seeds_are_distinct_and_reproducible():
     assert len(set(seeds)) == 20
     assert seeds == replication_seeds(3, 20)
     assert replication_seeds(3, 5) == seeds[:5]
+
+
+def test_an_empty_variant_table_switches_a_strategy_on_with_its_defaults(tmp_path):
+    path = tmp_path / "v.toml"
+    path.write_text("[variants.now]\n[variants.recovery.firms.Focal.strategies.service_recovery]\n")
+    variants = load_variants(path)
+    assert variants == {"now": {}, "recovery": {"firms.Focal.strategies.service_recovery": {}}}
+    scenario = SMALL.with_overrides(variants["recovery"])
+    assert scenario.firms[0].strategies.service_recovery is not None
+    assert SMALL.firms[0].strategies.service_recovery is None

@@ -301,6 +301,20 @@ def test_scenario_error_is_a_value_error():
         Scenario.from_dict({"market": {"customers": -1}})
 
 
+def test_setting_a_field_of_an_absent_strategy_switches_it_on():
+    scenario = Scenario.load("baseline").with_overrides(
+        {"firms.Focal.strategies.loyalty_programme.enrolment": 0.7}
+    )
+    programme = scenario.firms[0].strategies.loyalty_programme
+    assert programme is not None
+    assert programme.enrolment == 0.7
+    assert scenario.firms[1].strategies.loyalty_programme is None
+    with pytest.raises(ScenarioError, match=r"loyalty_programme\.enrolmant"):
+        Scenario.load("baseline").with_overrides(
+            {"firms.Focal.strategies.loyalty_programme.enrolmant": 0.7}
+        )
+
+
 @pytest.mark.parametrize(("flag", "expected"), [(None, 2000), ("", 2000), ("0", 2000), ("1", 400)])
 def test_scale_is_small_only_under_crm_fast(monkeypatch, flag, expected):
     if flag is None:

@@ -3,17 +3,21 @@
 Every figure has a title, axis labels and units, so it can be projected in class as is.
 """
 
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from sim.analytics.clv.formulas import retention_clv
 from sim.analytics.cohorts import profit_by_tenure_year
 from sim.economics import PROFIT_SOURCES
 from sim.i18n import check_language, label
+from sim.rules.loyalty import satisfaction_loyalty_multiplier
 from sim.rules.relationship import Stage
 from sim.rules.switching import REASONS
 
@@ -326,3 +330,142 @@ def _cjk_families() -> tuple[str, ...]:
                 font_manager.fontManager.addfont(path)
         known = {font.name for font in font_manager.fontManager.ttflist}
     return tuple(name for name in CJK_FONTS if name in known)
+
+
+def clv_by_retention(
+    margin: float,
+    discount_rates: Sequence[float],
+    retention: Sequence[float] = tuple(np.linspace(0.5, 0.95, 46)),
+    title: str = "Customer lifetime value by retention rate",
+) -> Figure:
+    """CLV = m r / (1 + d - r) against retention, one line per annual discount rate."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    rates = np.asarray(retention, dtype=float)
+    for rate in discount_rates:
+        ax.plot(rates * 100, retention_clv(margin, rates, rate), label=f"discount rate {rate:.0%}")
+    ax.set(
+        title=title,
+        xlabel="Annual retention rate (%)",
+        ylabel=f"CLV of a customer worth {margin:,.0f} a year (currency)",
+    )
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def kpi_lines(
+    runs: Mapping[str, pd.DataFrame],
+    column: str,
+    ylabel: str,
+    title: str,
+) -> Figure:
+    """One KPI (a column of ``Market.kpis()``) month by month, one line per run."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, kpis in runs.items():
+        ax.plot(kpis["month"], kpis[column], label=name)
+    ax.set(title=title, xlabel="Month", ylabel=ylabel)
+    ax.legend(frameon=False)
+    ax.margins(x=0)
+    fig.tight_layout()
+    return fig
+
+
+def contacts_by_channel(
+    contacts: pd.DataFrame, title: str = "How customers heard of the firms"
+) -> Figure:
+    """Customers reached per month by channel (advertising, word of mouth, referral...).
+
+    Takes the CRM database's ``contacts`` table; month 0 (initial awareness) is left out.
+    """
+    counts = (
+        contacts[contacts["month"] > 0]
+        .groupby(["month", "channel"])
+        .size()
+        .unstack("channel", fill_value=0)
+    )
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for channel in counts.columns:
+        ax.plot(counts.index, counts[channel], label=channel.replace("_", " "))
+    ax.set(title=title, xlabel="Month", ylabel="Contacts per month (customers reached)")
+    ax.legend(frameon=False)
+    ax.margins(x=0)
+    fig.tight_layout()
+    return fig
+
+
+def lorenz_curve(
+    lorenz: pd.DataFrame, value: str = "revenue", title: str = "Concentration of revenue"
+) -> Figure:
+    """Lorenz curve (``Concentration().fit(...).lorenz_``) against the line of equality."""
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.plot(lorenz["customer_share"] * 100, lorenz["value_share"] * 100, label="customers")
+    ax.plot([0, 100], [0, 100], color="grey", linewidth=0.8, linestyle="--", label="equality")
+    ax.axvline(80, color="#a50f15", linewidth=0.8, label="top 20% of customers to the right")
+    ax.set(
+        title=title,
+        xlabel="Customers, smallest first (cumulative %)",
+        ylabel=f"Share of {value} (cumulative %)",
+    )
+    ax.legend(frameon=False, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def retention_by_tenure(
+    table: pd.DataFrame, title: str = "Retention rate by tenure year"
+) -> Figure:
+    """Annual retention by tenure year (``cohorts.retention_by_tenure_year``)."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.bar(table.index, table["annual_retention"] * 100, color="#08519c")
+    ax.set(
+        title=title,
+        xlabel="Tenure year",
+        ylabel="Customers still there a year later (%)",
+        ylim=(0, 100),
+    )
+    fig.tight_layout()
+    return fig
+
+
+def satisfaction_loyalty(
+    title: str = "The satisfaction-loyalty curve (Jones & Sasser)",
+) -> Figure:
+    """The model's defection hazard relative to a "satisfied" (4 of 5) customer."""
+    satisfaction = np.linspace(1.0, 5.0, 81)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.plot(satisfaction, satisfaction_loyalty_multiplier(satisfaction), color="#a50f15")
+    ax.axhline(1.0, color="grey", linewidth=0.8)
+    zones = ((1.0, 2.0, "defection", "#fc9272"), (2.0, 4.0, "indifference", "#d9d9d9"))
+    for low, high, zone, colour in (*zones, (4.0, 5.0, "affection", "#9ecae1")):
+        ax.axvspan(low, high, alpha=0.3, color=colour)
+        ax.text((low + high) / 2, 5.5, f"zone of {zone}", ha="center")
+    ax.set(
+        title=title,
+        xlabel="Satisfaction (1 = very dissatisfied, 5 = completely satisfied)",
+        ylabel="Defection hazard (times that of a 4)",
+    )
+    fig.tight_layout()
+    return fig
+
+
+def variant_means(
+    summary: pd.DataFrame,
+    metric: str,
+    ylabel: str,
+    title: str,
+    xlabel: str = "Variant",
+) -> Figure:
+    """Mean of one metric per variant with its confidence interval (a sweep's response).
+
+    Takes ``sim.compare.compare(...)``'s table; variants appear in the order they were
+    given, so a sweep over a parameter reads left to right.
+    """
+    rows = summary[summary["metric"] == metric]
+    positions = np.arange(len(rows))
+    errors = [rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.errorbar(positions, rows["mean"], yerr=errors, fmt="o-", capsize=4)
+    ax.set_xticks(positions, rows["variant"])
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    fig.tight_layout()
+    return fig

@@ -7,6 +7,7 @@ one ``ScenarioError`` naming the field, the value and what is allowed.
 
 import datetime as dt
 import math
+import os
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -391,6 +392,26 @@ class Scenario(Section):
         for path, value in overrides.items():
             _set_path(data, path, value)
         return Scenario.from_dict(data, source="overrides")
+
+
+#: Environment variable that asks for small runs (CI sets ``CRM_FAST=1``).
+FAST_ENV = "CRM_FAST"
+
+
+def scale[T](full: T, fast: T) -> T:
+    """A size for notebooks and examples: ``full`` for people, ``fast`` under ``CRM_FAST=1``.
+
+    Notebooks size their runs with it (``customers=scale(2000, 400)``), so CI executes
+    them in seconds while a reader gets the full market. ``CRM_FAST`` unset, empty or
+    ``0`` means full size.
+
+    Raises:
+        ScenarioError: If ``CRM_FAST`` holds anything other than ``0``, ``1`` or nothing.
+    """
+    flag = os.environ.get(FAST_ENV, "").strip()
+    if flag not in ("", "0", "1"):
+        raise ScenarioError(f"{FAST_ENV} = {flag!r}: allowed '1' (small runs), '0' or unset")
+    return fast if flag == "1" else full
 
 
 def preset_names() -> list[str]:

@@ -6,7 +6,7 @@ import tomllib
 import pytest
 
 from sim.errors import ScenarioError
-from sim.scenario import Scenario, preset_names
+from sim.scenario import FAST_ENV, Scenario, preset_names, scale
 
 
 # ---------------------------------------------------------------------------- presets
@@ -313,3 +313,18 @@ def test_setting_a_field_of_an_absent_strategy_switches_it_on():
         Scenario.load("baseline").with_overrides(
             {"firms.Focal.strategies.loyalty_programme.enrolmant": 0.7}
         )
+
+
+@pytest.mark.parametrize(("flag", "expected"), [(None, 2000), ("", 2000), ("0", 2000), ("1", 400)])
+def test_scale_is_small_only_under_crm_fast(monkeypatch, flag, expected):
+    if flag is None:
+        monkeypatch.delenv(FAST_ENV, raising=False)
+    else:
+        monkeypatch.setenv(FAST_ENV, flag)
+    assert scale(2000, 400) == expected
+
+
+def test_scale_rejects_an_unclear_flag(monkeypatch):
+    monkeypatch.setenv(FAST_ENV, "yes")
+    with pytest.raises(ScenarioError, match=r"CRM_FAST = 'yes': allowed '1'"):
+        scale(2000, 400)

@@ -277,3 +277,54 @@ def profit_by_tenure_year(
     mean.insert(0, "customers", customers.astype(np.int64))
     mean.index = pd.Index(mean.index.astype(np.int64), name="tenure_year")
     return mean
+
+
+def retention_by_tenure_year(
+    customer_months: pd.DataFrame,
+    churn_events: pd.DataFrame,
+    *,
+    tenure: str = "tenure_months",
+    firm: str | None = None,
+) -> pd.DataFrame:
+    """Monthly churn hazard and annual retention rate by year of tenure.
+
+    The hazard of tenure year ``y`` (``tenure // 12 + 1``) is the number of defections at
+    that tenure divided by the customer-months served at it, so relationships cut short
+    by the end of the data count for the months they were observed (no censoring bias).
+    The annual retention rate is ``(1 - hazard) ** 12``. In a heterogeneous customer base
+    it rises with tenure even if no customer's own churn probability changes: the
+    customers most likely to leave go first (Fader & Hardie 2007).
+
+    Args:
+        customer_months: One row per customer and month served, with ``tenure`` (months
+            with the firm before the month) and, if ``firm`` is given, a ``firm`` column.
+        churn_events: One row per defection, with ``tenure`` at the time of leaving.
+        tenure: Name of the tenure column (whole months) in both tables.
+        firm: Keep only this firm's rows (both tables need a ``firm`` column); None
+            uses every row.
+
+    Returns:
+        DataFrame indexed by tenure_year with columns customer_months, defections,
+        monthly_churn and annual_retention; one row per tenure year served.
+
+    Raises:
+        DataError: If a table is not a DataFrame, a column is missing or tenure is
+            negative, or no customer-month is left.
+    """
+    tables = {"customer_months": customer_months, "churn_events": churn_events}
+    for name, table in tables.items():
+        require_frame(table, name)
+        require_columns(table, [tenure] + (["firm"] if firm is not None else []), name)
+        require_non_negative(table, tenure, name)
+    if firm is not None:
+        tables = {name: table[table["firm"] == firm] for name, table in tables.items()}
+    if tables["customer_months"].empty:
+        raise DataError(f"customer_months: no rows{'' if firm is None else f' for {firm!r}'}")
+    served = (tables["customer_months"][tenure] // 12 + 1).value_counts()
+    lost = (tables["churn_events"][tenure] // 12 + 1).value_counts()
+    table = pd.DataFrame({"customer_months": served, "defections": lost}).fillna(0)
+    table = table[table["customer_months"] > 0].astype(np.int64).sort_index()
+    table.index = pd.Index(table.index.astype(np.int64), name="tenure_year")
+    table["monthly_churn"] = table["defections"] / table["customer_months"]
+    table["annual_retention"] = (1.0 - table["monthly_churn"]) ** 12
+    return table

@@ -8,6 +8,7 @@ from sim.analytics.cohorts import (
     cohort_retention,
     cohort_revenue,
     profit_by_tenure_year,
+    retention_by_tenure_year,
 )
 from sim.errors import DataError
 
@@ -220,3 +221,56 @@ def test_annualised_profit_counts_customers_for_the_months_observed(customer_mon
     plain = profit_by_tenure_year(full)
     assert table.loc[0, "profit"] == pytest.approx(plain.loc[0, "profit"])
     assert (table["customers"] == plain["customers"]).all()
+
+
+def test_retention_by_tenure_year_matches_hand_computation():
+    # Customer 1 stays 30 months; customer 2 leaves in month 15 (tenure 14); customer 3
+    # leaves in month 3 (tenure 2).
+    months = pd.DataFrame(
+        {
+            "customer_id": [1] * 30 + [2] * 15 + [3] * 3,
+            "tenure_months": [*range(30), *range(15), *range(3)],
+        }
+    )
+    churn = pd.DataFrame({"customer_id": [2, 3], "tenure_months": [14, 2]})
+    table = retention_by_tenure_year(months, churn)
+    assert table.index.tolist() == [1, 2, 3]
+    assert table["customer_months"].tolist() == [12 + 12 + 3, 12 + 3, 6]
+    assert table["defections"].tolist() == [1, 1, 0]
+    assert table.loc[1, "monthly_churn"] == pytest.approx(1 / 27)
+    assert table.loc[2, "annual_retention"] == pytest.approx((1 - 1 / 15) ** 12)
+    assert table.loc[3, "annual_retention"] == 1.0
+
+
+def test_retention_rises_with_tenure_when_customers_differ():
+    # Each customer has a fixed monthly churn probability; the base sorts itself.
+    rng = np.random.default_rng(7)
+    churn_p = rng.beta(0.7, 1.2, 3000) * 0.2
+    lifetimes = np.minimum(rng.geometric(churn_p), 49)  # month of leaving, 49 = still there
+    served = [np.arange(min(life, 48)) for life in lifetimes]
+    months = pd.DataFrame(
+        {
+            "customer_id": np.repeat(np.arange(3000), [len(s) for s in served]),
+            "tenure_months": np.concatenate(served),
+        }
+    )
+    churn = pd.DataFrame({"tenure_months": lifetimes[lifetimes <= 48] - 1})
+    retention = retention_by_tenure_year(months, churn)["annual_retention"]
+    assert retention.is_monotonic_increasing
+    assert retention.loc[4] - retention.loc[1] > 0.15
+
+
+def test_retention_by_tenure_year_keeps_one_firm():
+    months = pd.DataFrame({"firm": ["A", "A", "B"], "tenure_months": [0, 1, 0]})
+    churn = pd.DataFrame({"firm": ["A", "B"], "tenure_months": [1, 0]})
+    table = retention_by_tenure_year(months, churn, firm="A")
+    assert table["customer_months"].tolist() == [2]
+    assert table["defections"].tolist() == [1]
+    with pytest.raises(DataError, match="customer_months: no rows for 'C'"):
+        retention_by_tenure_year(months, churn, firm="C")
+
+
+def test_retention_by_tenure_year_names_a_missing_column():
+    months = pd.DataFrame({"tenure_months": [0, 1]})
+    with pytest.raises(DataError, match=r"churn_events.*tenure_months"):
+        retention_by_tenure_year(months, pd.DataFrame({"tenure": [1]}))

@@ -159,6 +159,14 @@ def summarise_comparison(runs: pd.DataFrame, confidence: float = 0.95) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+def comparison_row(table: pd.DataFrame, variant: str, metric: str) -> pd.Series:
+    """One variant's row for one metric of a ``compare`` table (mean, intervals, diff)."""
+    rows = table[(table["variant"] == variant) & (table["metric"] == metric)]
+    if rows.empty:
+        raise KeyError(f"no row for variant {variant!r} and metric {metric!r}")
+    return rows.iloc[0]
+
+
 def compare(
     scenario: Scenario | str | Path,
     variants: Mapping[str, Mapping[str, Any]],

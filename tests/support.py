@@ -2,10 +2,7 @@
 
 import pandas as pd
 
-
-def focal_row(table: pd.DataFrame, variant: str, metric: str) -> pd.Series:
-    """The comparison row of one variant and metric (``sim.compare.compare`` output)."""
-    return table[(table["variant"] == variant) & (table["metric"] == metric)].iloc[0]
+from sim.compare import comparison_row as focal_row
 
 
 def lowers_at_a_cost(table: pd.DataFrame, variant: str, metric: str = "churn_rate") -> bool:

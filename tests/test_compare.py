@@ -154,3 +154,18 @@ def test_an_empty_variant_table_switches_a_strategy_on_with_its_defaults(tmp_pat
     scenario = SMALL.with_overrides(variants["recovery"])
     assert scenario.firms[0].strategies.service_recovery is not None
     assert SMALL.firms[0].strategies.service_recovery is None
+
+
+def test_comparison_row_reads_one_variant_and_metric_or_names_what_is_missing():
+    from sim.compare import comparison_row
+
+    table = pd.DataFrame(
+        {
+            "variant": ["a", "b", "b"],
+            "metric": ["profit", "profit", "churn_rate"],
+            "mean": [1, 2, 3],
+        }
+    )
+    assert comparison_row(table, "b", "churn_rate")["mean"] == 3
+    with pytest.raises(KeyError, match="variant 'c' and metric 'profit'"):
+        comparison_row(table, "c", "profit")

@@ -10,7 +10,7 @@ from functools import cache
 import pandas as pd
 
 from sim.analytics.concentration import Concentration, top_share
-from sim.compare import compare
+from sim.compare import compare, comparison_row
 from sim.errors import CRMError
 from sim.exercises import Mistake, Question, close
 from sim.model import Market
@@ -127,19 +127,13 @@ def judge_design(design: object) -> str:
         table = design_outcome(json.dumps(design, sort_keys=True))
     except (CRMError, TypeError) as exc:
         return f"the design is not a valid scenario: {exc}"
-    rows = table[table["variant"] == "design"].set_index("metric")
-    spend = (
-        rows.loc["marketing_spend", "mean"]
-        - table.loc[
-            (table["variant"] == "none") & (table["metric"] == "marketing_spend"), "mean"
-        ].iloc[0]
-    )
+    spend = comparison_row(table, "design", "marketing_spend")["diff"]
     if spend > RETENTION_BUDGET:
         return (
             f"the design spends {spend:,.0f} more than doing nothing over the two years; "
             f"the budget is {RETENTION_BUDGET:,.0f}"
         )
-    equity = rows.loc["customer_equity"]
+    equity = comparison_row(table, "design", "customer_equity")
     if not equity["diff_ci_low"] > 0:
         return (
             "customer equity is not surely higher: the 95% interval of the difference is "

@@ -9,7 +9,7 @@ from functools import cache
 
 import pandas as pd
 
-from sim.compare import compare
+from sim.compare import compare, comparison_row
 from sim.exercises import Mistake, Question, close, equal
 from sim.model import Market
 from sim.scenario import Scenario
@@ -131,8 +131,7 @@ def fairness_experiment() -> pd.DataFrame:
 def satisfaction_falls() -> bool:
     """Whether mean satisfaction is surely lower when customers mind deals."""
     table = fairness_experiment()
-    row = table[(table["variant"] == "minds_deals") & (table["metric"] == "satisfaction")]
-    return bool(row["diff_ci_high"].iloc[0] < 0)
+    return bool(comparison_row(table, "minds_deals", "satisfaction")["diff_ci_high"] < 0)
 
 
 FAIRNESS = Question(

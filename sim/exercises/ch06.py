@@ -10,7 +10,7 @@ import pandas as pd
 
 from sim.analytics.clv.shifted_beta_geometric import ShiftedBetaGeometric
 from sim.analytics.cohorts import profit_by_tenure_year
-from sim.compare import compare
+from sim.compare import compare, comparison_row
 from sim.economics import PROFIT_SOURCES
 from sim.exercises import Mistake, Question, close, equal
 from sim.model import Market
@@ -116,7 +116,7 @@ def loyalty_experiment() -> pd.DataFrame:
 def churn_difference_is_real() -> bool:
     """Whether the 95% interval of the paired churn difference excludes zero."""
     table = loyalty_experiment()
-    row = table[(table["variant"] == "loyalty") & (table["metric"] == "churn_rate")].iloc[0]
+    row = comparison_row(table, "loyalty", "churn_rate")
     return bool(row["diff_ci_high"] < 0 or row["diff_ci_low"] > 0)
 
 

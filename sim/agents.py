@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from sim.economics import basket_growth, cost_to_serve, price_premium, profit_by_source
@@ -48,6 +49,7 @@ from sim.strategies.cross_sell import CrossSell
 from sim.strategies.segmentation import Segmentation
 
 if TYPE_CHECKING:
+    from sim.customer_arrays import CustomerArrays, MonthLedger
     from sim.model import Market
 
 #: Position of each reason in a customer's grievance list.
@@ -216,6 +218,88 @@ class Firm(mesa.Agent):
         """Let each strategy react to a purchase (enrolment, points...)."""
         for strategy in self.strategies:
             strategy.after_purchase(self, customer, amount, books)
+
+    # ------------------------------------------------------------------ array twins
+    # The same questions for many customers at once (the vectorized engine): ``who`` is
+    # an array of distinct customer ids, ``customers`` the market's CustomerArrays.
+    def price_factors_for(self, customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """Price multipliers for customers ``who`` (1 = list price)."""
+        factor = np.ones(len(who))
+        for strategy in self.strategies:
+            factor *= strategy.price_factors(self, customers, who)
+        return factor
+
+    def bonds_for(self, customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """Shares of the defection hazard the firm's bonds remove (see ``bond_for``)."""
+        remaining = np.ones(len(who))
+        for strategy in self.strategies:
+            remaining *= 1.0 - np.asarray(strategy.bonds(self, customers, who))
+        return 1.0 - remaining
+
+    def value_lifts_for(self, customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """Extra value of the firm's offer for customers ``who``."""
+        return self._summed("value_lifts", customers, who)
+
+    def exit_costs_for(self, customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """Extra cost of leaving this firm for customers ``who``."""
+        return self._summed("exit_costs", customers, who)
+
+    def satisfaction_drifts_for(self, customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """This month's change in satisfaction caused by the strategies."""
+        return self._summed("satisfaction_drifts", customers, who)
+
+    def referral_boosts_for(self, customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """Multipliers on the chance that customers ``who`` refer a friend."""
+        boost = np.ones(len(who))
+        for strategy in self.strategies:
+            boost *= strategy.referral_boosts(self, customers, who)
+        return boost
+
+    def monthly_fees_for(self, customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """Fees customers ``who`` pay this firm this month."""
+        return self._summed("monthly_fees", customers, who)
+
+    def retention_costs_for(self, customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """Monthly retention spend on customers ``who``."""
+        return self._summed("monthly_costs", customers, who)
+
+    def _summed(self, hook: str, customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        total = np.zeros(len(who))
+        for strategy in self.strategies:
+            total += getattr(strategy, hook)(self, customers, who)
+        return total
+
+    def purchases_made(
+        self,
+        customers: "CustomerArrays",
+        who: np.ndarray,
+        amounts: np.ndarray,
+        ledger: "MonthLedger",
+    ) -> None:
+        """Let each strategy react to purchases (see ``after_purchase``)."""
+        for strategy in self.strategies:
+            strategy.after_purchases(self, customers, who, amounts, ledger)
+
+    def customers_leave(
+        self, customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """Let each strategy react to customers ``who`` ending the relationship."""
+        for strategy in self.strategies:
+            strategy.on_leaves(self, customers, who, ledger)
+
+    def referrals_converted(
+        self, customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """Referred friends ``who`` became customers: let the strategies react."""
+        for strategy in self.strategies:
+            strategy.on_referrals(self, customers, who, ledger)
+
+    def complaints_received(
+        self, customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """Customers ``who`` complained: let the strategies handle it."""
+        for strategy in self.strategies:
+            strategy.on_complaints(self, customers, who, ledger)
 
     def __repr__(self) -> str:
         return f"Firm({self.name!r})"

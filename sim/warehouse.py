@@ -125,7 +125,7 @@ SCHEMA: dict[str, list[tuple[str, pa.DataType]]] = {
     ],
 }
 
-Backend = Literal["duckdb", "parquet"]
+Backend = Literal["duckdb", "parquet", "none"]
 
 
 def _arrow_schema(table: str) -> pa.Schema:
@@ -137,17 +137,20 @@ class Warehouse:
 
     Args:
         path: a ``.duckdb`` file, a folder for Parquet, or None for an in-memory DuckDB.
-        backend: "duckdb" or "parquet".
+        backend: "duckdb", "parquet", or "none": keep no events at all (a sweep that
+            needs only the KPIs runs faster and lighter without them).
         batch_rows: rows a table buffers before they are written.
     """
 
     def __init__(
         self, path: str | Path | None = None, backend: Backend = "duckdb", batch_rows: int = 50_000
     ) -> None:
-        if backend not in ("duckdb", "parquet"):
-            raise ValueError(f"backend: got {backend!r}; allowed: 'duckdb' or 'parquet'")
+        if backend not in ("duckdb", "parquet", "none"):
+            raise ValueError(f"backend: got {backend!r}; allowed: 'duckdb', 'parquet' or 'none'")
         if backend == "parquet" and path is None:
             raise ValueError("backend 'parquet' needs a folder path")
+        if backend == "none" and path is not None:
+            raise ValueError(f"backend 'none' keeps no database: got path {str(path)!r}")
         self.backend = backend
         self.path = None if path is None else Path(path)
         self.batch_rows = batch_rows
@@ -155,7 +158,9 @@ class Warehouse:
         self.closed = False
         self._staging: Path | None = None
         self._writers: dict[str, pq.ParquetWriter] = {}
-        if backend == "duckdb":
+        if backend == "none":
+            pass
+        elif backend == "duckdb":
             if self.path is None:
                 self.connection = duckdb.connect(":memory:")
             else:
@@ -171,6 +176,8 @@ class Warehouse:
 
     def add(self, table: str, row: tuple) -> None:
         """Append one row (values in schema order); write the buffer when it is full."""
+        if self.backend == "none":
+            return
         buffer = self.buffers[table]
         buffer.append(row)
         if len(buffer) >= self.batch_rows:
@@ -183,7 +190,14 @@ class Warehouse:
         every row saves a third of its run time. Memory stays bounded as long as the
         caller writes full buffers regularly (the market does so every month).
         """
+        if self.backend == "none":
+            return _discard
         return self.buffers[table].append
+
+    @property
+    def keeps_events(self) -> bool:
+        """Whether events are stored (False for backend "none")."""
+        return self.backend != "none"
 
     def write_full(self) -> None:
         """Write every table whose buffer has reached ``batch_rows``."""
@@ -213,6 +227,8 @@ class Warehouse:
         self._write_arrow(table, arrow)
 
     def _write_arrow(self, table: str, arrow: pa.Table) -> None:
+        if self.backend == "none":
+            return
         if self.backend == "duckdb":
             self.connection.register("_batch", arrow)
             self.connection.execute(f"INSERT INTO {table} SELECT * FROM _batch")
@@ -265,6 +281,7 @@ class Warehouse:
         """A table as a pandas DataFrame (flushes pending rows first)."""
         if name not in SCHEMA:
             raise KeyError(f"unknown table '{name}'; tables: {list(SCHEMA)}")
+        self._check_kept()
         if self.backend == "parquet":
             if not self.closed:
                 raise RuntimeError("Parquet tables can be read once the run is closed")
@@ -275,6 +292,7 @@ class Warehouse:
 
     def sql(self, query: str):
         """Run SQL against the database (DuckDB) and return a pandas DataFrame."""
+        self._check_kept()
         if self.backend == "parquet":
             if not self.closed:
                 raise RuntimeError("Parquet tables can be queried once the run is closed")
@@ -286,6 +304,17 @@ class Warehouse:
         if not self.closed:
             self.flush()
         return self.connection.execute(query).df()
+
+    def _check_kept(self) -> None:
+        if self.backend == "none":
+            raise RuntimeError(
+                "this run kept no CRM database (backend 'none'); run it with "
+                "backend 'duckdb' or 'parquet' to query its events"
+            )
+
+
+def _discard(row: tuple) -> None:
+    """An appender that keeps nothing (backend "none")."""
 
 
 def _replace(staging: Path, target: Path) -> None:

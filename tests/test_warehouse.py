@@ -290,3 +290,21 @@ def test_a_run_that_fails_midway_can_be_discarded(tmp_path, backend, name):
         fill(warehouse, {"transactions": 3})
     warehouse.discard()
     assert leftovers(tmp_path) == []
+
+
+def test_backend_none_keeps_no_events_but_the_same_kpis():
+    """A KPI-only run: same KPIs as with a database, and asking for events says why not."""
+    from sim.model import Market
+    from sim.scenario import Scenario
+
+    scenario = Scenario.load("baseline").with_overrides(
+        {"market.customers": 200, "market.months": 6}
+    )
+    kept = Market(scenario, rng=3).run()
+    none = Market(scenario, rng=3, backend="none").run()
+    pd.testing.assert_frame_equal(kept.firm_kpis(), none.firm_kpis())
+    assert len(kept.table("transactions")) > 0
+    with pytest.raises(RuntimeError, match="backend 'none'"):
+        none.table("transactions")
+    with pytest.raises(ValueError, match="keeps no database"):
+        Warehouse("x.duckdb", backend="none")

@@ -4,15 +4,28 @@ A strategy is a small policy object with one job. The firm asks each of its stra
 through these hooks, what price a customer pays, how strongly the customer is bound, and
 what serving the customer costs; ``act`` runs once a month after the customers. Every
 hook has a neutral default, so a strategy overrides only what it changes.
+
+Each hook has an array twin for the vectorized engine (``price_factors`` beside
+``price_factor``...): the same decision for many customers at once. ``who`` is an array
+of customer ids (distinct), ``customers`` the ``CustomerArrays`` of the market, and the
+result has one entry per id (or is a scalar that broadcasts). A strategy that remembers
+customers keeps that memory in arrays made by ``start_arrays``. The twins must give the
+same numbers as the scalar hooks on the same state: tests/test_strategy_arrays.py holds
+them to it.
 """
 
+import hashlib
 import random
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
+    from sim.customer_arrays import CustomerArrays, MonthLedger
     from sim.model import Market
     from sim.section import Section
+    from sim.vectorized import VectorizedMarket
 
 
 class Strategy:
@@ -27,10 +40,16 @@ class Strategy:
     name = "strategy"
     settings: "Section"  # the strategy's validated parameters
     random: random.Random  # set by seed(), which the firm calls
+    rng: np.random.Generator  # the same, for the vectorized engine
 
     def seed(self, *parts: object) -> None:
-        """Give the strategy its own deterministic stream (same parts, same numbers)."""
-        self.random = random.Random("/".join(str(p) for p in (self.name, *parts)))
+        """Give the strategy its own deterministic streams (same parts, same numbers).
+
+        ``random`` serves the agent engine, ``rng`` (NumPy) the vectorized engine.
+        """
+        key = "/".join(str(p) for p in (self.name, *parts))
+        self.random = random.Random(key)
+        self.rng = np.random.default_rng(list(hashlib.sha256(key.encode()).digest()))
 
     def start(self, firm: "Firm") -> None:
         """Set the firm up when the market is built (a standing policy, not a move)."""
@@ -83,3 +102,84 @@ class Strategy:
 
     def act(self, firm: "Firm", market: "Market") -> None:
         """The firm's monthly move (change a price, run a campaign)."""
+
+    # ------------------------------------------------------------------ array twins
+    def start_arrays(self, firm: "Firm", customers: "CustomerArrays") -> None:
+        """Allocate per-customer memory (members, assignments...) for the vectorized engine."""
+
+    def price_factors(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray | float:
+        """``price_factor`` for customers ``who``."""
+        return 1.0
+
+    def bonds(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray | float:
+        """``bond`` for customers ``who``."""
+        return 0.0
+
+    def after_purchases(
+        self,
+        firm: "Firm",
+        customers: "CustomerArrays",
+        who: np.ndarray,
+        amounts: np.ndarray,
+        ledger: "MonthLedger",
+    ) -> None:
+        """``after_purchase`` for customers ``who`` who spent ``amounts``."""
+
+    def value_lifts(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray | float:
+        """``value_lift`` for customers ``who``."""
+        return 0.0
+
+    def exit_costs(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray | float:
+        """``exit_cost`` for customers ``who``."""
+        return 0.0
+
+    def satisfaction_drifts(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray | float:
+        """``satisfaction_drift`` for customers ``who``."""
+        return 0.0
+
+    def on_leaves(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """``on_leave`` for customers ``who`` (still the firm's customers when called)."""
+
+    def referral_boosts(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray | float:
+        """``referral_boost`` for customers ``who``."""
+        return 1.0
+
+    def on_referrals(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """``on_referral`` for new customers ``who`` whom a friend referred."""
+
+    def on_complaints(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """``on_complaint`` for customers ``who``."""
+
+    def monthly_fees(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray | float:
+        """``monthly_fee`` for customers ``who`` the firm served this month."""
+        return 0.0
+
+    def monthly_costs(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray | float:
+        """``monthly_cost`` for customers ``who`` the firm served this month."""
+        return 0.0
+
+    def act_on_arrays(self, firm: "Firm", market: "VectorizedMarket") -> None:
+        """``act`` in the vectorized engine; a move that reads no customer is the same."""
+        self.act(firm, market)

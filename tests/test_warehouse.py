@@ -187,7 +187,7 @@ def test_values_survive_storage():
 
 
 def test_unknown_backend_and_table():
-    with pytest.raises(ValueError, match="allowed: 'duckdb' or 'parquet'"):
+    with pytest.raises(ValueError, match="allowed: 'duckdb', 'parquet' or 'none'"):
         Warehouse(backend="csv")
     with pytest.raises(ValueError, match="folder"):
         Warehouse(backend="parquet")

@@ -28,6 +28,8 @@ from sim.warehouse import SCHEMA, Backend, Warehouse
 
 #: Months of history behind the retention rate used for customer equity.
 EQUITY_WINDOW = 12
+#: The engines that can run a market (``Market(..., engine=...)``).
+ENGINES = ("agents", "vectorized")
 
 
 class Market(mesa.Model):
@@ -43,7 +45,21 @@ class Market(mesa.Model):
         defection_rule: the monthly defection hazard, a function with the arguments of
             ``sim.rules.loyalty.defection_probability`` (the default): a student's own
             satisfaction-loyalty curve plugs in here.
+        engine: "agents" (one Mesa agent per customer: follow any customer, step by
+            step) or "vectorized" (customers as NumPy arrays, the same rules applied to
+            everyone at once: for large populations and many replications; see
+            ``sim.vectorized``).
     """
+
+    def __new__(cls, *args: object, engine: str = "agents", **kwargs: object) -> "Market":
+        """Pick the engine's class: ``Market(..., engine="vectorized")`` builds one."""
+        if engine not in ENGINES:
+            raise ValueError(f"engine: got {engine!r}; allowed: {', '.join(map(repr, ENGINES))}")
+        if cls is Market and engine == "vectorized":
+            from sim.vectorized import VectorizedMarket
+
+            cls = VectorizedMarket
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -54,6 +70,7 @@ class Market(mesa.Model):
         backend: Backend = "duckdb",
         batch_rows: int = 50_000,
         defection_rule: Callable[..., float] = defection_probability,
+        engine: str = "agents",
     ) -> None:
         settings = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         seed = settings.market.seed if rng is None else rng

@@ -114,6 +114,7 @@ class Firm(mesa.Agent):
                 strategy = kept
             else:
                 strategy.seed(self.model.seed, self.name, self.model.month)
+                self.model.prepare_strategy(self, strategy)
             adopted.append(strategy)
         self.strategies = adopted
         self.recovery_quality = self.settings.recovery_quality

@@ -111,6 +111,10 @@ class VectorizedMarket(Market):
         self.customer_arrays = CustomerArrays.from_traits(
             traits, len(self.firms), self.reference_price, settings.behaviour.initial_expectation
         )
+        #: Cumulative product preferences, one row per product but the last (for draws).
+        self._cumulative_weights = (
+            np.cumsum(self.customer_arrays.product_weights, axis=1).T[:-1].copy()
+        )
         self.contacts = build_contacts(settings, self.rng)
         if self.contacts is not None:
             self._degree = np.diff(self.contacts.indptr).astype(np.int32)
@@ -378,14 +382,10 @@ class VectorizedMarket(Market):
             tenure, economics.basket_growth_per_year, economics.basket_growth_years
         )
         items_rate = c.items_rate[who].astype(np.float64)
-        base_items = 1 + self.rng.poisson(np.maximum(items_rate - 1.0, 0.0))
-        extra_items = self.rng.poisson(items_rate * growth)
         premium = price_premium(
             tenure, economics.price_premium_per_year, economics.price_premium_cap
         )
-        weights = c.product_weights[who]
-        base = self._split(base_items, weights)
-        extra = self._split(extra_items, weights)
+        base, extra = self.baskets(who, np.maximum(items_rate - 1.0, 0.0), items_rate * growth)
         for p, product in enumerate(self.products):
             if product.complement is None or product.complement_rate <= 0.0:
                 continue
@@ -421,18 +421,33 @@ class VectorizedMarket(Market):
         self.after_buying(firm, who, amount)
         self.experience(firm, who, price * (1.0 + premium))
 
-    def _split(self, items: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Items spread over the catalog by each customer's preferences (multinomial)."""
-        counts = np.zeros((len(items), weights.shape[1]), dtype=np.int64)
-        remaining = items.astype(np.int64)
-        left = np.ones(len(items))
-        for p in range(weights.shape[1] - 1):
-            share = np.clip(weights[:, p] / np.maximum(left, 1e-12), 0.0, 1.0)
-            counts[:, p] = self.rng.binomial(remaining, share)
-            remaining -= counts[:, p]
-            left -= weights[:, p]
-        counts[:, -1] = remaining
-        return counts
+    def baskets(
+        self, who: np.ndarray, base_mean: np.ndarray, extra_mean: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Items per product: the starting basket and what tenure adds (counts, (m, P)).
+
+        As ``Customer.buy_from``: one item plus Poisson(``base_mean``) more, and
+        Poisson(``extra_mean``) extra items, each item drawn from the customer's product
+        preferences. Drawn as one Poisson total split item by item into base and extra
+        (the same joint distribution), so the cost is one draw per item, not per product.
+        """
+        m = len(who)
+        n_products = len(self.products)
+        more = base_mean + extra_mean
+        items = 1 + self.rng.poisson(more)
+        owner = np.repeat(np.arange(m), items)
+        buyer = who[owner]
+        draw = self.rng.random(len(owner))
+        product = np.zeros(len(owner), dtype=np.int64)
+        for column in self._cumulative_weights:
+            product += column[buyer] <= draw
+        first = np.zeros(len(owner), dtype=bool)
+        first[np.cumsum(items) - items] = True
+        extra_share = np.divide(extra_mean, more, out=np.zeros(m), where=more > 0)
+        is_extra = ~first & (self.rng.random(len(owner)) < extra_share[owner])
+        key = (owner * n_products + product) * 2 + is_extra
+        counts = np.bincount(key, minlength=m * n_products * 2).reshape(m, n_products, 2)
+        return counts[:, :, 0], counts[:, :, 1]
 
     def buy_offer(self, firm: Firm, offer: CrossSell, who: np.ndarray) -> None:
         """Buy the offered product once (``Customer.buy_offer``)."""

@@ -105,6 +105,8 @@ class VectorizedMarket(Market):
         self.products = settings.products
         self._products_by_name = {p.name: p for p in self.products}
         self._product_names = pa.array([p.name for p in self.products], pa.string())
+        self._price_factors = np.array([p.price_factor for p in self.products])
+        self._cost_factors = np.array([p.cost_factor for p in self.products])
         self.reference_price = reference_item_price(settings)
         self.network_kind = settings.network.kind
         traits = generate_traits(settings, self.rng)
@@ -211,7 +213,7 @@ class VectorizedMarket(Market):
             if not len(who):
                 continue
             chance = adoption_probability(
-                firm.advertising, imitation, self.adopter_shares(firm)[who]
+                firm.advertising, imitation, self.adopter_shares(firm, who)
             )
             draw = self.rng.random(len(who))
             heard = draw < chance
@@ -221,16 +223,21 @@ class VectorizedMarket(Market):
             self.log_contacts(who[by_advertising], firm, "advertising")
             self.log_contacts(who[~by_advertising], firm, "word_of_mouth")
 
-    def adopter_shares(self, firm: Firm) -> np.ndarray:
+    def adopter_shares(self, firm: Firm, who: np.ndarray) -> np.ndarray:
         """Share of each customer's contacts buying from ``firm`` at the month's start."""
         n = len(self.customer_arrays)
         if self.network_kind == "complete":
-            return np.full(n, self._customers_at_start[firm.index] / n)
+            return np.full(len(who), self._customers_at_start[firm.index] / n)
         if self.contacts is None:
-            return np.zeros(n)
+            return np.zeros(len(who))
         adopters = (self._supplier_at_start == firm.index).astype(np.float32)
-        counts = self.contacts @ adopters
-        return np.where(self._degree > 0, counts / np.maximum(self._degree, 1), 0.0)
+        # Once most customers know the firm, the few who do not are cheaper to read alone.
+        contacts = self.contacts[who] if len(who) < n // 8 else self.contacts
+        counts = contacts @ adopters
+        if contacts is self.contacts:
+            counts = counts[who]
+        degree = self._degree[who]
+        return np.where(degree > 0, counts / np.maximum(degree, 1), 0.0)
 
     def pick_contacts(self, who: np.ndarray) -> np.ndarray:
         """A random contact of each customer in ``who`` (-1 for someone with none)."""
@@ -318,55 +325,65 @@ class VectorizedMarket(Market):
         return perceived_value(value, cost, inertia)
 
     def shop(self) -> None:
-        """Need recognition, consideration set, logit choice, then the purchases."""
+        """Need recognition, consideration set, logit choice, then the purchases.
+
+        Firms are few and customers many, so everything is a column per firm.
+        """
         c = self.customer_arrays
         behaviour = self.settings.behaviour
         n_firms = len(self.firms)
-        who = np.flatnonzero(self.rng.random(len(c)) < c.need_rate)
+        who = np.flatnonzero(self.rng.random(len(c), dtype=np.float32) < c.need_rate)
         supplier = c.supplier[who]
-        has_supplier = supplier != NO_FIRM
+        lapsed = c.lapsed_from[who]
         threshold = behaviour.rebuy_threshold
-        straight = np.zeros(len(who), dtype=bool)
-        if threshold is not None:
-            straight = has_supplier & (c.satisfaction[who] >= threshold)
-        firm_ids = np.arange(n_firms)
-        options = c.aware[who] & (firm_ids[None, :] != c.lapsed_from[who][:, None])
-        options[straight] = False
-        options[straight, supplier[straight]] = True
-        values = np.column_stack([self.perceived_values(firm, who) for firm in self.firms])
+        straight = None
+        if threshold is not None:  # a satisfied organizational buyer reorders
+            straight = (supplier != NO_FIRM) & (c.satisfaction[who] >= threshold)
+        options = []
+        for firm in self.firms:
+            known = c.aware[who, firm.index] & (lapsed != firm.index)
+            if straight is not None:
+                known = np.where(straight, supplier == firm.index, known)
+            options.append(known)
+        values = [self.perceived_values(firm, who) for firm in self.firms]
         self._grieve_at_rivals(who, supplier, options, values)
-        utilities = [np.where(options[:, f], values[:, f], -np.inf) for f in range(n_firms)]
-        shares = np.column_stack(
-            choice_probabilities(utilities, behaviour.no_purchase_utility, behaviour.choice_scale)
+        utilities = [np.where(o, v, -np.inf) for o, v in zip(options, values, strict=True)]
+        shares = choice_probabilities(
+            utilities, behaviour.no_purchase_utility, behaviour.choice_scale
         )
         draw = self.rng.random(len(who))
-        chosen = (np.cumsum(shares[:, :n_firms], axis=1) <= draw[:, None]).sum(axis=1)
-        buy_class = np.where(straight, 2, np.where(c.stage[who] == Stage.PROSPECT, 0, 1)).astype(
-            np.int8
-        )
+        chosen = np.zeros(len(who), dtype=np.int8)  # the first firm whose share covers it
+        cumulative = np.zeros(len(who))
+        for share in shares[:n_firms]:
+            cumulative += share
+            chosen += cumulative <= draw
+        buy_class = np.where(c.stage[who] == Stage.PROSPECT, 0, 1).astype(np.int8)
+        if straight is not None:
+            buy_class[straight] = 2
         for firm in self.firms:
             buyers = np.flatnonzero(chosen == firm.index)
             if len(buyers):
                 self.buy_from(firm, who[buyers], buy_class[buyers])
 
     def _grieve_at_rivals(
-        self, who: np.ndarray, supplier: np.ndarray, options: np.ndarray, values: np.ndarray
+        self,
+        who: np.ndarray,
+        supplier: np.ndarray,
+        options: list[np.ndarray],
+        values: list[np.ndarray],
     ) -> None:
         """A rival's better offer is a grievance (Keaveney's competition)."""
-        rows = np.flatnonzero(supplier != NO_FIRM)
-        rows = rows[options[rows, supplier[rows]]]
-        if not len(rows):
-            return
-        rivals = options[rows].copy()
-        rivals[np.arange(len(rows)), supplier[rows]] = False
-        has_rival = rivals.any(axis=1)
-        rows, rivals = rows[has_rival], rivals[has_rival]
-        best = np.where(rivals, values[rows], -np.inf).max(axis=1)
-        mine = values[rows, supplier[rows]]
+        mine = np.full(len(who), -np.inf)
+        best = np.full(len(who), -np.inf)
+        for firm, known, value in zip(self.firms, options, values, strict=True):
+            is_mine = supplier == firm.index
+            mine = np.where(is_mine & known, value, mine)
+            best = np.where(~is_mine & known, np.maximum(best, value), best)
+        rows = np.flatnonzero((mine > -np.inf) & (best > -np.inf))
         self.add_grievances(
             who[rows],
             ChurnReason.COMPETITION,
-            competition_grievance(best, mine - self.settings.behaviour.inertia),
+            competition_grievance(best[rows], mine[rows] - self.settings.behaviour.inertia),
         )
 
     def buy_from(self, firm: Firm, who: np.ndarray, buy_class: np.ndarray) -> None:
@@ -395,29 +412,23 @@ class VectorizedMarket(Market):
         price = np.full(len(who), firm.price)
         if firm.strategies:
             price *= firm.price_factors_for(c, who)
-        amount = np.zeros(len(who))
-        cost = np.zeros(len(who))
-        base_margin = np.zeros(len(who))
-        extra_margin = np.zeros(len(who))
-        premium_revenue = np.zeros(len(who))
-        unit_prices = np.empty((len(who), len(self.products)))
-        for p, product in enumerate(self.products):
-            list_price = price * product.price_factor
-            unit_cost = firm.unit_cost * product.cost_factor
-            quantity = base[:, p] + extra[:, p]
-            unit_prices[:, p] = list_price * (1.0 + premium)
-            amount += unit_prices[:, p] * quantity
-            cost += unit_cost * quantity
-            base_margin += (list_price - unit_cost) * base[:, p]
-            extra_margin += (list_price - unit_cost) * extra[:, p]
-            premium_revenue += list_price * premium * quantity
-        ledger = self.ledger
-        ledger.book("revenue", f, who, amount)
-        ledger.book("cogs", f, who, cost)
-        ledger.book("base_margin", f, who, base_margin)
-        ledger.book("extra_margin", f, who, extra_margin)
-        ledger.book("premium_revenue", f, who, premium_revenue)
-        self.log_transactions(who, firm, base + extra, unit_prices, amount, cost, buy_class)
+        # Money per basket: price factors and cost factors summed over the items.
+        base_value = base @ self._price_factors
+        extra_value = extra @ self._price_factors
+        base_cost = firm.unit_cost * (base @ self._cost_factors)
+        extra_cost = firm.unit_cost * (extra @ self._cost_factors)
+        list_value = price * (base_value + extra_value)
+        amount = list_value * (1.0 + premium)
+        cost = base_cost + extra_cost
+        books = self.ledger.items
+        books["revenue"][f][who] += amount  # the buyers' books are open (served)
+        books["cogs"][f][who] += cost
+        books["base_margin"][f][who] += price * base_value - base_cost
+        books["extra_margin"][f][who] += price * extra_value - extra_cost
+        books["premium_revenue"][f][who] += list_value * premium
+        self.log_transactions(
+            who, firm, base + extra, price * (1.0 + premium), amount, cost, buy_class
+        )
         self.after_buying(firm, who, amount)
         self.experience(firm, who, price * (1.0 + premium))
 
@@ -469,10 +480,8 @@ class VectorizedMarket(Market):
         self.ledger.book("extra_margin", f, who, unit_price - unit_cost)
         quantities = np.zeros((len(who), len(self.products)), dtype=np.int64)
         quantities[:, self.products.index(product)] = 1
-        unit_prices = np.zeros((len(who), len(self.products)))
-        unit_prices[:, self.products.index(product)] = unit_price
         self.log_transactions(
-            who, firm, quantities, unit_prices, unit_price, np.full(len(who), unit_cost), buy_class
+            who, firm, quantities, price, unit_price, np.full(len(who), unit_cost), buy_class
         )
         self.after_buying(firm, who, unit_price)
         self.experience(firm, who, price)
@@ -887,12 +896,16 @@ class VectorizedMarket(Market):
         who: np.ndarray,
         firm: Firm,
         quantities: np.ndarray,
-        unit_prices: np.ndarray,
+        item_price: np.ndarray,
         amounts: np.ndarray,
         costs: np.ndarray,
-        buy_class: np.ndarray | None,
+        buy_class: np.ndarray,
     ) -> None:
-        """Purchases (one line per product bought) on random days of the month."""
+        """Purchases (one line per product bought) on random days of the month.
+
+        ``item_price`` is each buyer's price of an item with price factor 1; a line's
+        unit price is that times its product's price factor.
+        """
         n = len(who)
         self._totals[firm.index]["transactions"] += n
         first = self._next_transaction_id
@@ -913,14 +926,12 @@ class VectorizedMarket(Market):
                 "items": quantities.sum(axis=1).astype(np.int32),
                 "amount": amounts,
                 "cost": costs,
-                "buy_class": pa.nulls(n, pa.string())
-                if buy_class is None
-                else _coded(buy_class, _BUY_CLASSES, n),
+                "buy_class": _coded(buy_class, _BUY_CLASSES, n),
             },
         )
         rows, products = np.nonzero(quantities)
         quantity = quantities[rows, products]
-        unit_price = unit_prices[rows, products]
+        unit_price = item_price[rows] * self._price_factors[products]
         self.warehouse.add_batch(
             "line_items",
             {

@@ -78,6 +78,7 @@ class Market(mesa.Model):
         super().__init__(rng=seed)
         self.settings = settings
         self.seed = seed
+        self.engine = engine
         self.month = 0
         self.months = settings.market.months
         self.defection_rule = defection_rule

@@ -98,7 +98,6 @@ class VectorizedMarket(Market):
     # ------------------------------------------------------------------ set-up
     def _populate(self, settings: Scenario) -> None:
         """Firms, customer arrays, contacts and the month-0 state (logged)."""
-        self.engine = "vectorized"
         self.keeps_events = self.warehouse.keeps_events
         self.firms = [Firm(self, f, i) for i, f in enumerate(settings.firms)]
         self._firm_names = pa.array([f.name for f in self.firms], pa.string())

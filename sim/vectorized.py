@@ -128,6 +128,9 @@ class VectorizedMarket(Market):
             ((start - _EPOCH).days, (_add_months(start, 1) - start).days) for start in month_starts
         ]
         self._next_transaction_id = 0
+        #: Days of the month come from a stream of their own: with or without a database,
+        #: the market draws the same numbers.
+        self._dates = np.random.default_rng([self.seed, 0xDA7E])
         self._kpi_rows: list[dict] = []
         self._retention_history: list[list[tuple[int, float]]] = [[] for _ in self.firms]
         self._supplier_at_start = np.full(n, NO_FIRM, dtype=np.int8)
@@ -913,7 +916,7 @@ class VectorizedMarket(Market):
             return
         ids = np.arange(first, first + n)
         start, days = self._month_days[self.month - 1]
-        date = start + (self.rng.random(n) * days).astype(np.int32)
+        date = start + (self._dates.random(n) * days).astype(np.int32)
         self.warehouse.add_batch(
             "transactions",
             {
@@ -955,7 +958,7 @@ class VectorizedMarket(Market):
             return
         ids = np.arange(first, first + n)
         start, days = self._month_days[self.month - 1]
-        date = start + (self.rng.random(n) * days).astype(np.int32)
+        date = start + (self._dates.random(n) * days).astype(np.int32)
         self.warehouse.add_batch(
             "transactions",
             {

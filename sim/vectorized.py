@@ -105,6 +105,14 @@ class VectorizedMarket(Market):
         self._products_by_name = {p.name: p for p in self.products}
         self._product_names = pa.array([p.name for p in self.products], pa.string())
         self._price_factors = np.array([p.price_factor for p in self.products])
+        economics = settings.economics
+        #: Cost to serve by tenure (months), looked up rather than recomputed monthly.
+        self._serve_cost = cost_to_serve(
+            np.arange(settings.market.months + settings.population.initial_tenure_max + 1),
+            economics.cost_to_serve_new,
+            economics.cost_to_serve_floor,
+            economics.cost_to_serve_halflife_months,
+        )
         self._cost_factors = np.array([p.cost_factor for p in self.products])
         self.reference_price = reference_item_price(settings)
         self.network_kind = settings.network.kind
@@ -122,6 +130,7 @@ class VectorizedMarket(Market):
         n = len(self.customer_arrays)
         self.ledger = MonthLedger.empty(len(self.firms), n)
         self._calls: list[tuple[Firm, CrossSell, np.ndarray]] = []
+        self._delivered: dict[int, tuple[tuple[float, ...], np.ndarray]] = {}
         self._scheduled: list[tuple[Firm, CrossSell, np.ndarray]] = []
         month_starts = [_add_months(settings.market.start_date, m) for m in range(self.months + 1)]
         self._month_days = [
@@ -502,9 +511,8 @@ class VectorizedMarket(Market):
         """Judge the purchases: performance against expectation (Oliver)."""
         c = self.customer_arrays
         behaviour = self.settings.behaviour
-        performance = total_customer_value(
-            firm.product, firm.service, firm.personnel, firm.image, c.value_weights[who].T
-        ) + self.rng.normal(0.0, behaviour.performance_noise, len(who))
+        noise = self.rng.standard_normal(len(who), dtype=np.float32)
+        performance = self.delivered_value(firm)[who] + behaviour.performance_noise * noise
         if firm.strategies:
             performance += firm.value_lifts_for(c, who)
         failed = self.rng.random(len(who)) < failure_probability(
@@ -537,6 +545,19 @@ class VectorizedMarket(Market):
             INCONVENIENCE_SCALE * inconvenience_grievance(firm.convenience, c.time_weight[who]),
         )
         c.reference_price[who] = reference + REFERENCE_PRICE_ADAPTATION * (price_paid - reference)
+
+    def delivered_value(self, firm: Firm) -> np.ndarray:
+        """Each customer's total customer value of what ``firm`` delivers (no warnings).
+
+        It changes only when the firm's offer does, so it is computed once per offer.
+        """
+        offer = (firm.product, firm.service, firm.personnel, firm.image)
+        cached = self._delivered.get(firm.index)
+        if cached is None or cached[0] != offer:
+            weights = self.customer_arrays.value_weights.T
+            cached = (offer, total_customer_value(*offer, weights))
+            self._delivered[firm.index] = cached
+        return cached[1]
 
     def suffer_service_failures(
         self, firm: Firm, who: np.ndarray, performance: np.ndarray
@@ -692,7 +713,8 @@ class VectorizedMarket(Market):
         self, who: np.ndarray, reason: ChurnReason, weight: np.ndarray | float
     ) -> None:
         """Remember incidents that could make customers ``who`` (distinct) leave."""
-        self.customer_arrays.grievances[who, REASON_COLUMN[reason]] += weight
+        memory = self.customer_arrays.grievances[:, REASON_COLUMN[reason]]  # a view
+        memory[who] += weight
 
     def reasons_to_leave(self, who: np.ndarray) -> np.ndarray:
         """Reasons drawn in proportion to Keaveney's baseline plus grievances (codes)."""
@@ -790,16 +812,7 @@ class VectorizedMarket(Market):
             served = ledger.served[f, who]
             tenure = ledger.tenure[f, who]
             new_cost = np.where(served, economics.cost_to_serve_new, 0.0)
-            serve_cost = np.where(
-                served,
-                cost_to_serve(
-                    tenure,
-                    economics.cost_to_serve_new,
-                    economics.cost_to_serve_floor,
-                    economics.cost_to_serve_halflife_months,
-                ),
-                0.0,
-            )
+            serve_cost = np.where(served, self._serve_cost[tenure], 0.0)
             retention_cost = np.where(served, economics.retention_cost, 0.0)
             if firm.strategies:
                 rows = np.flatnonzero(served)
@@ -832,8 +845,7 @@ class VectorizedMarket(Market):
             kept = who[current]
             c.margin_total[kept] += sources["profit"][current] + books["acquisition_cost"][current]
             c.months_served[kept] += 1
-        active = c.supplier != NO_FIRM
-        c.tenure[active] += 1
+        np.add(c.tenure, c.supplier != NO_FIRM, out=c.tenure, casting="unsafe")
 
     def pay_fees(self, firm: Firm, who: np.ndarray) -> None:
         """The month's fees: income to the firm, a price grievance to the customer."""

@@ -60,7 +60,7 @@ class IntroductoryDiscount(Strategy):
         self, firm: "Firm", customer: "Customer", amount: float, books: "MonthBooks"
     ) -> None:
         """Record the first discounted purchase as an accepted offer, with its cost."""
-        if customer.purchases == 1 and customer.tenure == 0:
+        if customer.purchases == 0 and customer.tenure == 0:  # counted after the hooks
             foregone = amount / (1.0 - self.settings.discount) - amount
             firm.model.log_offer(customer, firm, self.name, "discount", True, foregone)
 
@@ -73,7 +73,7 @@ class IntroductoryDiscount(Strategy):
         ledger: "MonthLedger",
     ) -> None:
         """``after_purchase`` (``purchases`` not yet counted, as in ``after_buying``)."""
-        first = (customers.purchases[who] == 1) & (customers.tenure[who] == 0)
+        first = (customers.purchases[who] == 0) & (customers.tenure[who] == 0)
         if first.any():
             paid = np.asarray(amounts, dtype=np.float64)[first]
             foregone = paid / (1.0 - self.settings.discount) - paid

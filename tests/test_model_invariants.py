@@ -518,6 +518,20 @@ def test_every_month_balances(scenario):
     check_every_month(scenario, "agents")
 
 
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(scenario=scenarios())
+@example(scenario=BUSY)
+@example(scenario=QUIET)
+def test_every_month_balances_in_the_vectorized_engine(scenario):
+    """The same books must balance when customers are arrays (sim.vectorized)."""
+    note(scenario.to_toml())
+    check_every_month(scenario, "vectorized")
+
+
 def check_every_month(scenario: Scenario, engine: str) -> None:
     """Run month by month, checking customers against KPIs, then KPIs against the database."""
     market = Market(scenario, engine=engine)

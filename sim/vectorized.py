@@ -298,22 +298,46 @@ class VectorizedMarket(Market):
             if accepted.any():
                 self.buy_offer(firm, offer, who[accepted])
 
-    def perceived_values(self, firm: Firm, who: np.ndarray, habit: bool = True) -> np.ndarray:
+    def shoppers(self, who: np.ndarray) -> dict[str, np.ndarray]:
+        """What the value of every firm's offer depends on, read once for customers ``who``.
+
+        ``exit_cost`` is what leaving the current supplier costs (the switching cost plus
+        the supplier's exit costs: fees, contracts); zero for customers with none.
+        """
+        c = self.customer_arrays
+        supplier = c.supplier[who]
+        exit_cost = np.where(supplier != NO_FIRM, self.settings.behaviour.switching_cost, 0.0)
+        for firm in self.firms:
+            if firm.strategies:
+                theirs = np.flatnonzero(supplier == firm.index)
+                exit_cost[theirs] += firm.exit_costs_for(c, who[theirs])
+        return {
+            "supplier": supplier,
+            "exit_cost": exit_cost,
+            "weights": c.value_weights[who].T,
+            "reference_price": c.reference_price[who],
+            "price_weight": c.price_weight[who],
+            "time_weight": c.time_weight[who],
+        }
+
+    def perceived_values(
+        self,
+        firm: Firm,
+        who: np.ndarray,
+        habit: bool = True,
+        shoppers: dict[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
         """Customer perceived value of ``firm``'s offer for customers ``who``."""
         c = self.customer_arrays
         behaviour = self.settings.behaviour
+        read = self.shoppers(who) if shoppers is None else shoppers
         f = firm.index
-        image = image_after_warnings(firm.image, c.warnings[who, f], behaviour.warning_impact)
+        image = image_after_warnings(firm.image, c.warnings[:, f][who], behaviour.warning_impact)
         value = total_customer_value(
-            firm.product, firm.service, firm.personnel, image, c.value_weights[who].T
+            firm.product, firm.service, firm.personnel, image, read["weights"]
         )
-        supplier = c.supplier[who]
-        current = supplier == f
-        switching = np.where((supplier != NO_FIRM) & ~current, behaviour.switching_cost, 0.0)
-        for other in self.firms:
-            if other.strategies and other is not firm:
-                theirs = np.flatnonzero(supplier == other.index)
-                switching[theirs] += other.exit_costs_for(c, who[theirs])
+        current = read["supplier"] == f
+        switching = np.where(current, 0.0, read["exit_cost"])
         price = np.full(len(who), firm.price)
         if firm.strategies:
             price *= firm.price_factors_for(c, who)
@@ -326,10 +350,10 @@ class VectorizedMarket(Market):
                 value[mine] += firm.value_lifts_for(c, who[mine])
         cost = total_customer_cost(
             price,
-            c.reference_price[who],
-            c.price_weight[who],
+            read["reference_price"],
+            read["price_weight"],
             firm.convenience,
-            c.time_weight[who],
+            read["time_weight"],
             switching,
         )
         inertia = np.where(current, behaviour.inertia, 0.0) if habit else 0.0
@@ -356,7 +380,8 @@ class VectorizedMarket(Market):
             if straight is not None:
                 known = np.where(straight, supplier == firm.index, known)
             options.append(known)
-        values = [self.perceived_values(firm, who) for firm in self.firms]
+        shoppers = self.shoppers(who)
+        values = [self.perceived_values(firm, who, shoppers=shoppers) for firm in self.firms]
         self._grieve_at_rivals(who, supplier, options, values)
         utilities = [np.where(o, v, -np.inf) for o, v in zip(options, values, strict=True)]
         shares = choice_probabilities(

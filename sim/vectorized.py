@@ -226,13 +226,21 @@ class VectorizedMarket(Market):
             chance = adoption_probability(
                 firm.advertising, imitation, self.adopter_shares(firm, who)
             )
-            draw = self.rng.random(len(who))
+            draw = self.uniform(len(who))
             heard = draw < chance
             who, draw = who[heard], draw[heard]
             c.aware[who, firm.index] = True
             by_advertising = draw < firm.advertising
             self.log_contacts(who[by_advertising], firm, "advertising")
             self.log_contacts(who[~by_advertising], firm, "word_of_mouth")
+
+    def uniform(self, n: int) -> np.ndarray:
+        """``n`` uniform draws in [0, 1) for decisions.
+
+        Single precision is faster; its resolution (2**-24) moves no probability by more
+        than 6e-8.
+        """
+        return self.rng.random(n, dtype=np.float32)
 
     def adopter_shares(self, firm: Firm, who: np.ndarray) -> np.ndarray:
         """Share of each customer's contacts buying from ``firm`` at the month's start."""
@@ -258,7 +266,7 @@ class VectorizedMarket(Market):
         if self.contacts is None:
             return np.full(len(who), -1)
         degree = self._degree[who]
-        offset = (self.rng.random(len(who)) * degree).astype(np.int64)
+        offset = (self.uniform(len(who)) * degree).astype(np.int64)
         picked = self.contacts.indices[self.contacts.indptr[who] + np.minimum(offset, degree - 1)]
         return np.where(degree > 0, picked, -1)
 
@@ -266,7 +274,7 @@ class VectorizedMarket(Market):
         """A churned customer may let the firm they left back into consideration."""
         c = self.customer_arrays
         who = np.flatnonzero((c.stage == Stage.CHURNED) & (c.lapsed_from != NO_FIRM))
-        back = who[self.rng.random(len(who)) < self.settings.lifecycle.win_back_rate]
+        back = who[self.uniform(len(who)) < self.settings.lifecycle.win_back_rate]
         for firm in self.firms:
             self.log_contacts(back[c.lapsed_from[back] == firm.index], firm, "win_back")
         c.lapsed_from[back] = NO_FIRM
@@ -289,7 +297,7 @@ class VectorizedMarket(Market):
                 behaviour.offer_trust_weight,
                 behaviour.choice_scale,
             )
-            accepted = self.rng.random(len(who)) < chance
+            accepted = self.uniform(len(who)) < chance
             cost = np.where(existing, offer.call_cost(True), offer.call_cost(False))
             self.ledger.book("retention_cost", f, who[existing], cost[existing])
             self.ledger.book("acquisition_cost", f, who[~existing], cost[~existing])
@@ -367,7 +375,7 @@ class VectorizedMarket(Market):
         c = self.customer_arrays
         behaviour = self.settings.behaviour
         n_firms = len(self.firms)
-        who = np.flatnonzero(self.rng.random(len(c), dtype=np.float32) < c.need_rate)
+        who = np.flatnonzero(self.uniform(len(c)) < c.need_rate)
         supplier = c.supplier[who]
         lapsed = c.lapsed_from[who]
         threshold = behaviour.rebuy_threshold
@@ -387,7 +395,7 @@ class VectorizedMarket(Market):
         shares = choice_probabilities(
             utilities, behaviour.no_purchase_utility, behaviour.choice_scale
         )
-        draw = self.rng.random(len(who))
+        draw = self.uniform(len(who))
         chosen = np.zeros(len(who), dtype=np.int8)  # the first firm whose share covers it
         cumulative = np.zeros(len(who))
         for share in shares[:n_firms]:
@@ -443,7 +451,7 @@ class VectorizedMarket(Market):
             if product.complement is None or product.complement_rate <= 0.0:
                 continue
             bought = (base[:, p] + extra[:, p]) > 0
-            together = bought & (self.rng.random(len(who)) < product.complement_rate)
+            together = bought & (self.uniform(len(who)) < product.complement_rate)
             base[together, self.products.index(self._products_by_name[product.complement])] += 1
         price = np.full(len(who), firm.price)
         if firm.strategies:
@@ -484,14 +492,14 @@ class VectorizedMarket(Market):
         items = 1 + self.rng.poisson(more)
         owner = np.repeat(np.arange(m), items)
         buyer = who[owner]
-        draw = self.rng.random(len(owner))
+        draw = self.uniform(len(owner))
         product = np.zeros(len(owner), dtype=np.int64)
         for column in self._cumulative_weights:
             product += column[buyer] <= draw
         first = np.zeros(len(owner), dtype=bool)
         first[np.cumsum(items) - items] = True
         extra_share = np.divide(extra_mean, more, out=np.zeros(m), where=more > 0)
-        is_extra = ~first & (self.rng.random(len(owner)) < extra_share[owner])
+        is_extra = ~first & (self.uniform(len(owner)) < extra_share[owner])
         key = (owner * n_products + product) * 2 + is_extra
         counts = np.bincount(key, minlength=m * n_products * 2).reshape(m, n_products, 2)
         return counts[:, :, 0], counts[:, :, 1]
@@ -540,7 +548,7 @@ class VectorizedMarket(Market):
         performance = self.delivered_value(firm)[who] + behaviour.performance_noise * noise
         if firm.strategies:
             performance += firm.value_lifts_for(c, who)
-        failed = self.rng.random(len(who)) < failure_probability(
+        failed = self.uniform(len(who)) < failure_probability(
             firm.service_failure_rate, firm.service
         )
         if failed.any():
@@ -589,9 +597,9 @@ class VectorizedMarket(Market):
     ) -> np.ndarray:
         """Failures (core or encounter), complaints and recoveries (Keaveney)."""
         behaviour = self.settings.behaviour
-        core = self.rng.random(len(who)) < CORE_FAILURE_SHARE
-        complained = self.rng.random(len(who)) < behaviour.complaint_rate
-        recovered = complained & (self.rng.random(len(who)) < firm.recovery_quality)
+        core = self.uniform(len(who)) < CORE_FAILURE_SHARE
+        complained = self.uniform(len(who)) < behaviour.complaint_rate
+        recovered = complained & (self.uniform(len(who)) < firm.recovery_quality)
         if firm.strategies and complained.any():
             firm.complaints_received(self.customer_arrays, who[complained], self.ledger)
         weight = np.where(recovered, RECOVERED_INCIDENT, 1.0)
@@ -619,10 +627,10 @@ class VectorizedMarket(Market):
             chance = referral_probability(c.satisfaction[who], c.referral_propensity[who])
             if firm.strategies:
                 chance = np.minimum(1.0, chance * firm.referral_boosts_for(c, who))
-            referrers = who[self.rng.random(len(who)) < chance]
+            referrers = who[self.uniform(len(who)) < chance]
             self.refer(firm, referrers, self.pick_contacts(referrers))
             warning = warning_probability(c.satisfaction[who], c.referral_propensity[who])
-            warners = who[self.rng.random(len(who)) < warning]
+            warners = who[self.uniform(len(who)) < warning]
             friends = self.pick_contacts(warners)
             np.add.at(c.warnings[:, f], friends[friends >= 0], 1.0)
             if behaviour.fairness_weight:
@@ -728,7 +736,7 @@ class VectorizedMarket(Market):
                 defection.base_rate,
                 defection.commitment_protection,
             )
-        leaving = who[self.rng.random(len(who)) < hazard]
+        leaving = who[self.uniform(len(who)) < hazard]
         for firm in self.firms:
             mine = leaving[c.supplier[leaving] == firm.index]
             if len(mine):
@@ -744,7 +752,7 @@ class VectorizedMarket(Market):
     def reasons_to_leave(self, who: np.ndarray) -> np.ndarray:
         """Reasons drawn in proportion to Keaveney's baseline plus grievances (codes)."""
         weights = np.cumsum(_BASELINE + self.customer_arrays.grievances[who], axis=1)
-        draw = self.rng.random(len(who)) * weights[:, -1]
+        draw = self.uniform(len(who)) * weights[:, -1]
         return np.minimum((weights <= draw[:, None]).sum(axis=1), len(REASONS) - 1)
 
     # ------------------------------------------------------------------ joining and leaving

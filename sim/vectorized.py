@@ -384,7 +384,7 @@ class VectorizedMarket(Market):
             straight = (supplier != NO_FIRM) & (c.satisfaction[who] >= threshold)
         options = []
         for firm in self.firms:
-            known = c.aware[who, firm.index] & (lapsed != firm.index)
+            known = c.aware[:, firm.index][who] & (lapsed != firm.index)
             if straight is not None:
                 known = np.where(straight, supplier == firm.index, known)
             options.append(known)
@@ -970,7 +970,7 @@ class VectorizedMarket(Market):
                 "firm": _repeat(firm.name, n),
                 "month": _month(self.month, n),
                 "date": pa.array(date.astype(np.int32)).cast(pa.date32()),
-                "items": quantities.sum(axis=1).astype(np.int32),
+                "items": sum(quantities[:, p] for p in range(quantities.shape[1])).astype(np.int32),
                 "amount": amounts,
                 "cost": costs,
                 "buy_class": _coded(buy_class, _BUY_CLASSES, n),
@@ -1188,7 +1188,7 @@ class VectorizedMarket(Market):
             "margins": np.bincount(
                 supplier, weights=c.mean_margin(active), minlength=n_firms
             ).tolist(),
-            "aware": c.aware.sum(axis=0).tolist(),
+            "aware": [int(np.count_nonzero(c.aware[:, f])) for f in range(n_firms)],
         }
         self._supplier_at_start = c.supplier.copy()
         self._previous_customers = self._customers_at_start

@@ -16,6 +16,8 @@ from sim.scenario import Scenario, preset_names
 if TYPE_CHECKING:
     import pandas as pd
 
+#: The engines (``sim.model.ENGINES``, not imported here: the model takes seconds to load).
+ENGINES = ("agents", "vectorized")
 #: KPI columns in the printed summary table.
 SUMMARY_COLUMNS = [
     "month",
@@ -81,6 +83,32 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    equivalence = commands.add_parser(
+        "equivalence",
+        help="do two engines give the same KPI distributions? (exit 1 if they disagree)",
+    )
+    equivalence.add_argument("scenario", help="a preset name or a .toml file")
+    equivalence.add_argument("--replications", type=int, default=30, help="runs per engine")
+    equivalence.add_argument("--customers", type=int, help="number of customers")
+    equivalence.add_argument("--seed", type=int, default=0, help="master seed of the replications")
+    equivalence.add_argument(
+        "--workers", type=int, help="local worker processes (default: one per core)"
+    )
+    equivalence.add_argument(
+        "--months", type=int, nargs="+", default=[12, 36, 60], help="checkpoint months"
+    )
+    equivalence.add_argument("--alpha", type=float, default=0.05, help="family-wise error rate")
+    equivalence.add_argument(
+        "--reference", choices=ENGINES, default="agents", help="reference engine"
+    )
+    equivalence.add_argument(
+        "--candidate", choices=ENGINES, default="vectorized", help="candidate engine"
+    )
+    equivalence.add_argument(
+        "--candidate-seed",
+        type=int,
+        help="another master seed for the candidate (independent sides; default: the same seeds)",
+    )
     commands.add_parser("presets", help="list the scenario presets")
     info = commands.add_parser("info", help="show a preset's Info sections")
     info.add_argument("scenario", help="a preset name or a .toml file")
@@ -104,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             return _tournament(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "equivalence":
+            return _equivalence(args)
         return _run(args)
     except CRMError as exc:
         print(f"crm-sim: error: {exc}", file=sys.stderr)
@@ -266,6 +296,28 @@ def _sweep(args: argparse.Namespace) -> int:
         "summary.parquet, summary.csv"
     )
     return 0
+
+
+def _equivalence(args: argparse.Namespace) -> int:
+    from sim.equivalence import compare_engines
+
+    try:
+        comparison = compare_engines(
+            Scenario.load(args.scenario),
+            replications=args.replications,
+            seed=args.seed,
+            months=args.months,
+            reference={"engine": args.reference},
+            candidate={"engine": args.candidate},
+            customers=args.customers,
+            workers=args.workers,
+            alpha=args.alpha,
+            candidate_seed=args.candidate_seed,
+        )
+    except ImportError as exc:
+        raise CRMError(f"an engine cannot be loaded ({exc})") from None
+    print(comparison.summary())
+    return 0 if comparison.agree else 1
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ clear error and exits with code 2, before anything is written.
 """
 
 import argparse
+import dataclasses
 import sys
 import textwrap
 from pathlib import Path
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--backend", choices=["duckdb", "parquet"], default="duckdb", help="CRM database format"
     )
+    run.add_argument("--engine", choices=ENGINES, default="agents", help="simulation engine")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     compare = commands.add_parser(
         "compare", help="compare strategy variants over replications (common random numbers)"
@@ -59,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--months", type=int, help="months to simulate")
     compare.add_argument("--seed", type=int, default=0, help="master seed of the replications")
     compare.add_argument("--out", type=Path, default=Path("out"), help="output folder")
+    compare.add_argument("--engine", choices=ENGINES, default="agents", help="simulation engine")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
     tournament = commands.add_parser(
         "tournament", help="a classroom competition: teams run the firms of one market"
@@ -82,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out/)")
     sweep.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    sweep.add_argument(
+        "--engine", choices=ENGINES, help="simulation engine (overrides the file's 'engine')"
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     equivalence = commands.add_parser(
         "equivalence",
@@ -234,6 +240,7 @@ def _compare(args: argparse.Namespace) -> int:
         replications=args.replications,
         rng=args.seed,
         progress=lambda name, replication: bar.update(1),
+        engine=args.engine,
     )
     bar.close()
     summary = summarise_comparison(runs)
@@ -266,6 +273,8 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.experiments import MANIFEST, Experiment, run_experiment
 
     experiment = Experiment.load(args.experiment)
+    if args.engine is not None:
+        experiment = dataclasses.replace(experiment, engine=args.engine)
     folder = args.out / experiment.name
     try:
         result = run_experiment(
@@ -286,8 +295,9 @@ def _sweep(args: argparse.Namespace) -> int:
     runs = len(experiment.runs())
     print(
         f"\n{experiment.name}: {len(experiment.variants)} variants x "
-        f"{experiment.replications} replications (master seed {experiment.seed}); "
-        f"{result.executed} of {runs} runs computed now, {runs - result.executed} found done; "
+        f"{experiment.replications} replications (master seed {experiment.seed}, "
+        f"{experiment.engine} engine); {result.executed} of {runs} runs computed now, "
+        f"{runs - result.executed} found done; "
         f"reference variant: {next(iter(experiment.variants))}"
     )
     _print_summary(result.summary())
@@ -327,12 +337,14 @@ def _run(args: argparse.Namespace) -> int:
     from matplotlib import pyplot
 
     from sim import plots
+    from sim.compare import check_engine
     from sim.model import Market
 
     scenario = _sized(args)
+    check_engine(args.engine)  # before anything is written
     folder = _output_folder(args.out / scenario.name)
     database = folder / ("crm.duckdb" if args.backend == "duckdb" else "crm_parquet")
-    market = Market(scenario, database=database, backend=args.backend)
+    market = Market(scenario, database=database, backend=args.backend, engine=args.engine)
     try:
         market.run_for(scenario.market.months, progress=not args.quiet)
     except BaseException:
@@ -359,7 +371,8 @@ def _run(args: argparse.Namespace) -> int:
     yearly = kpis[(kpis["month"] % 12 == 0) | (kpis["month"] == kpis["month"].max())]
     print(
         f"\n{scenario.name}: {scenario.market.customers} customers, "
-        f"{scenario.market.months} months, seed {market.seed}; KPIs of {scenario.focal_firm}"
+        f"{scenario.market.months} months, seed {market.seed}, {args.engine} engine; "
+        f"KPIs of {scenario.focal_firm}"
     )
     print(
         yearly[SUMMARY_COLUMNS]

@@ -7,6 +7,7 @@ is a rule from ``sim.rules``; every consequence is booked by the market.
 """
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -114,6 +115,7 @@ class Firm(mesa.Agent):
                 strategy = kept
             else:
                 strategy.seed(self.model.seed, self.name, self.model.month)
+                self.model.prepare_strategy(self, strategy)
             adopted.append(strategy)
         self.strategies = adopted
         self.recovery_quality = self.settings.recovery_quality
@@ -138,6 +140,27 @@ class Firm(mesa.Agent):
             if isinstance(strategy, Segmentation):
                 return strategy.tier_of(customer)
         return ""
+
+    def tier_codes_for(self, who: np.ndarray) -> np.ndarray:
+        """``tier_of`` for customers ``who``: int8 codes into ``TIER_CODES`` (0 = "")."""
+        for strategy in self.strategies:
+            if isinstance(strategy, Segmentation):
+                return strategy.tier_codes_of(who)
+        return np.zeros(len(who), dtype=np.int8)
+
+    def segment_labels_for(self, who: np.ndarray) -> np.ndarray:
+        """``segment_of`` for customers ``who``: their labels ("" without a segmentation)."""
+        for strategy in self.strategies:
+            if isinstance(strategy, Segmentation):
+                return strategy.labels_of(strategy.segment_codes_of(who))
+        return np.full(len(who), "", dtype=object)
+
+    def in_segments_for(self, who: np.ndarray, segments: Collection[str]) -> np.ndarray:
+        """Whether each of customers ``who`` has one of the ``segments`` labels."""
+        for strategy in self.strategies:
+            if isinstance(strategy, Segmentation):
+                return strategy.label_mask(segments)[strategy.segment_codes_of(who)]
+        return np.full(len(who), "" in segments, dtype=bool)
 
     def price_for(self, customer: "Customer") -> float:
         """The price per item this customer pays (list price, adjusted by strategies)."""

@@ -24,6 +24,7 @@ from sim.rules.loyalty import defection_probability
 from sim.rules.relationship import Stage
 from sim.rules.switching import REASONS, ChurnReason
 from sim.scenario import Product, Scenario
+from sim.strategies import Strategy
 from sim.warehouse import SCHEMA, Backend, Warehouse
 
 #: Months of history behind the retention rate used for customer equity.
@@ -77,6 +78,7 @@ class Market(mesa.Model):
         super().__init__(rng=seed)
         self.settings = settings
         self.seed = seed
+        self.engine = engine
         self.month = 0
         self.months = settings.market.months
         self.defection_rule = defection_rule
@@ -178,6 +180,9 @@ class Market(mesa.Model):
                 stage = Stage.EXPLORATION
             self.log_stage(customer, firm, Stage.PROSPECT, stage, "initial")
             customer.stage = stage
+
+    def prepare_strategy(self, firm: Firm, strategy: Strategy) -> None:
+        """Ready a strategy adopted mid-run (agents need nothing; arrays need memory)."""
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:

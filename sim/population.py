@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+from scipy import sparse
 
 from sim.scenario import ELASTICITY_CLASSES, Scenario
 
@@ -134,3 +135,88 @@ def customers_table(traits: Traits) -> dict[str, np.ndarray | list]:
         "age_band": [AGE_BANDS[i] for i in traits.age_band],
         "referral_propensity": traits.referral_propensity,
     }
+
+
+def build_contacts(scenario: Scenario, rng: np.random.Generator) -> sparse.csr_array | None:
+    """The social graph as a sparse adjacency matrix (the vectorized engine's network).
+
+    The same graph models as ``build_network``, drawn with NumPy so a million customers
+    need seconds and tens of megabytes rather than a networkx graph of gigabytes: small
+    world by ring lattice and rewiring (Watts & Strogatz 1998), random by G(n, p) (Erdős
+    & Rényi); scale free still goes through networkx (preferential attachment is
+    sequential). The seed is drawn from ``rng`` exactly as ``build_network`` draws it, so
+    everything after the network gets the same numbers in both engines.
+    """
+    settings = scenario.network
+    n = scenario.market.customers
+    if settings.kind in ("complete", "none"):
+        return None
+    graph_rng = np.random.default_rng(int(rng.integers(2**31 - 1)))
+    degree = min(settings.mean_degree, n - 1)
+    if degree < 2:
+        return _adjacency(n, np.empty(0, np.int64), np.empty(0, np.int64))
+    if settings.kind == "small_world":
+        u, v = _small_world_edges(n, degree - degree % 2, settings.rewiring, graph_rng)
+    elif settings.kind == "random":
+        u, v = _random_edges(n, degree / (n - 1), graph_rng)
+    else:
+        graph = nx.barabasi_albert_graph(
+            n, max(1, degree // 2), seed=int(graph_rng.integers(2**31 - 1))
+        )
+        edges = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
+        u, v = edges[:, 0], edges[:, 1]
+    return _adjacency(n, u, v)
+
+
+def _adjacency(n: int, u: np.ndarray, v: np.ndarray) -> sparse.csr_array:
+    """Symmetric 0/1 adjacency of the undirected edges (u, v), int32 indices."""
+    rows = np.concatenate([u, v]).astype(np.int32)
+    cols = np.concatenate([v, u]).astype(np.int32)
+    data = np.ones(len(rows), dtype=np.float32)
+    return sparse.csr_array((data, (rows, cols)), shape=(n, n))
+
+
+def _small_world_edges(
+    n: int, k: int, rewiring: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Watts-Strogatz ties: a ring lattice of k neighbours, each tie rewired at random.
+
+    A rewired tie goes to a uniformly drawn node; one that lands on its own node or
+    doubles an existing tie is drawn again, as networkx does.
+    """
+    if k >= n - 1:
+        u, v = np.triu_indices(n, 1)
+        return u.astype(np.int64), v.astype(np.int64)
+    u = np.repeat(np.arange(n, dtype=np.int64), k // 2)
+    v = (u + np.tile(np.arange(1, k // 2 + 1), n)) % n
+    rewired = rng.random(len(u)) < rewiring
+    redraw = rewired.copy()
+    while redraw.any():
+        v[redraw] = rng.integers(n, size=int(redraw.sum()))
+        redraw = (u == v) | _surplus_copies(n, u, v, rewired)
+    return u, v
+
+
+def _random_edges(n: int, p: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """G(n, p): a binomial number of distinct pairs, drawn uniformly."""
+    pairs = n * (n - 1) // 2
+    m = int(rng.binomial(pairs, p))
+    keys = np.empty(0, dtype=np.int64)
+    while len(keys) < m:
+        a = rng.integers(n, size=m - len(keys))
+        b = rng.integers(n, size=m - len(keys))
+        fresh = a != b
+        low, high = np.minimum(a, b)[fresh], np.maximum(a, b)[fresh]
+        keys = np.unique(np.concatenate([keys, low * n + high]))
+    keys = rng.permutation(keys)[:m]
+    return keys // n, keys % n
+
+
+def _surplus_copies(n: int, u: np.ndarray, v: np.ndarray, rewired: np.ndarray) -> np.ndarray:
+    """Every copy of a tie but one (an original lattice tie is the one kept)."""
+    keys = np.minimum(u, v) * n + np.maximum(u, v)
+    order = np.lexsort((rewired, keys))
+    ordered = keys[order]
+    surplus = np.zeros(len(keys), dtype=bool)
+    surplus[order[1:]] = ordered[1:] == ordered[:-1]
+    return surplus

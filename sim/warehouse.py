@@ -155,6 +155,8 @@ class Warehouse:
         self.path = None if path is None else Path(path)
         self.batch_rows = batch_rows
         self.buffers: dict[str, list[tuple]] = {table: [] for table in SCHEMA}
+        self.batches: dict[str, list[pa.Table]] = {table: [] for table in SCHEMA}
+        self._batched_rows = dict.fromkeys(SCHEMA, 0)
         self.closed = False
         self._staging: Path | None = None
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -205,6 +207,27 @@ class Warehouse:
             if len(rows) >= self.batch_rows:
                 self._write(table)
 
+    def add_batch(self, table: str, columns: dict[str, pa.Array]) -> None:
+        """Append many rows at once as Arrow columns (the vectorized engine's events).
+
+        Batches collect until ``batch_rows`` rows and are written together, so storage
+        sees large row groups however small each month's batch is.
+        """
+        if self.backend == "none":
+            return
+        batch = pa.table(columns, schema=_arrow_schema(table))
+        self.batches[table].append(batch)
+        self._batched_rows[table] += batch.num_rows
+        if self._batched_rows[table] >= self.batch_rows:
+            self._write_batches(table)
+
+    def _write_batches(self, table: str) -> None:
+        batches = self.batches[table]
+        if batches:
+            self._write_arrow(table, pa.concat_tables(batches))
+            batches.clear()
+            self._batched_rows[table] = 0
+
     def add_columns(self, table: str, columns: dict[str, object]) -> None:
         """Write a whole table at once from columns (used for small reference tables)."""
         self._write_arrow(table, pa.table(columns, schema=_arrow_schema(table)))
@@ -214,6 +237,7 @@ class Warehouse:
         for table in SCHEMA:
             if self.buffers[table]:
                 self._write(table)
+            self._write_batches(table)
 
     def _write(self, table: str) -> None:
         rows = self.buffers[table]

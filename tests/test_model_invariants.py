@@ -9,6 +9,7 @@ month and firm by firm.
 
 import datetime as dt
 from collections import Counter
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -128,18 +129,42 @@ def scenarios(draw) -> Scenario:
 
 
 # ---------------------------------------------------------------------------- the agents
+def customers_of(market: Market) -> list:
+    """The customers as objects with the agents' attributes, whatever the engine."""
+    if market.engine == "agents":
+        return market.customers
+    c = market.customer_arrays
+    firms = [*market.firms, None]  # index -1 is no firm
+    return [
+        SimpleNamespace(
+            customer_id=i,
+            stage=Stage(int(c.stage[i])),
+            supplier=firms[c.supplier[i]],
+            former_supplier=firms[c.former_supplier[i]],
+            aware=c.aware[i].tolist(),
+            satisfaction=float(c.satisfaction[i]),
+            strength=float(c.strength[i]),
+            tenure=int(c.tenure[i]),
+            purchases=int(c.purchases[i]),
+            mean_margin=float(c.mean_margin(np.array([i]))[0]),
+        )
+        for i in range(len(c))
+    ]
+
+
 def check_agents(market: Market, month: int) -> dict[str, float]:
     """The agents at the end of ``month`` against that month's KPI rows.
 
     Returns the sum of the customers' mean margins per firm (for customer equity).
     """
-    n = len(market.customers)
+    customers = customers_of(market)
+    n = len(customers)
     stages: Counter[str] = Counter()
     firm_stages = {firm: Counter() for firm in FIRMS}
     satisfaction = dict.fromkeys(FIRMS, 0.0)
     margins = dict.fromkeys(FIRMS, 0.0)
     aware = dict.fromkeys(FIRMS, 0)
-    for customer in market.customers:
+    for customer in customers:
         assert isinstance(customer.stage, Stage)
         stages[customer.stage.label] += 1
         active = customer.stage not in (Stage.PROSPECT, Stage.CHURNED)
@@ -310,7 +335,8 @@ def check_profit(market: Market, fk: pd.DataFrame, scenario: Scenario) -> None:
 
 def check_lifecycle(market: Market, fk: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
     events = market.table("lifecycle_events")
-    n = len(market.customers)
+    customers = customers_of(market)
+    n = len(customers)
     assert set(events["from_stage"]) | set(events["to_stage"]) <= set(STAGES)
     assert (events["from_stage"] != events["to_stage"]).all()
 
@@ -320,7 +346,7 @@ def check_lifecycle(market: Market, fk: pd.DataFrame, kpis: pd.DataFrame) -> pd.
     np.testing.assert_array_equal(events["from_stage"], previous)
     assert chain["month"].is_monotonic_increasing.all()
     last = chain.tail(1).set_index("customer_id")
-    for customer in market.customers:
+    for customer in customers:
         if customer.customer_id in last.index:
             end = last.loc[customer.customer_id]
             assert end["to_stage"] == customer.stage.label
@@ -489,13 +515,32 @@ def check_retention_and_equity(
 @example(scenario=QUIET)
 def test_every_month_balances(scenario):
     note(scenario.to_toml())
-    market = Market(scenario)
+    check_every_month(scenario, "agents")
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(scenario=scenarios())
+@example(scenario=BUSY)
+@example(scenario=QUIET)
+def test_every_month_balances_in_the_vectorized_engine(scenario):
+    """The same books must balance when customers are arrays (sim.vectorized)."""
+    note(scenario.to_toml())
+    check_every_month(scenario, "vectorized")
+
+
+def check_every_month(scenario: Scenario, engine: str) -> None:
+    """Run month by month, checking customers against KPIs, then KPIs against the database."""
+    market = Market(scenario, engine=engine)
     n = scenario.market.customers
     starts: list[dict[int, str]] = []
     margins: list[dict[str, float]] = []
     for month in range(1, scenario.market.months + 1):
         starts.append(
-            {c.customer_id: c.supplier.name for c in market.customers if c.supplier is not None}
+            {c.customer_id: c.supplier.name for c in customers_of(market) if c.supplier is not None}
         )
         market.run_for(1)
         assert market.month == month

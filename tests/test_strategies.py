@@ -385,3 +385,30 @@ def test_tiered_and_loyalty_prices_are_what_customers_pay():
         assert focal.price_for(customer) == pytest.approx(20.0 * expected)
     tiers = {focal.segment_of(c) for c in market.customers if c.supplier is focal}
     assert {"platinum", "iron"} <= tiers
+
+
+@pytest.mark.parametrize("engine", ["agents", "vectorized"])
+def test_introductory_discount_logs_each_new_customers_first_purchase(engine):
+    """A new customer's first purchase is one "discount" offer, its cost the price foregone.
+
+    Every acquisition comes with a purchase; so does a first purchase of a customer who
+    was seeded at month 0 with no tenure yet. Nothing else is logged.
+    """
+    discount = 0.2
+    scenario = SMALL.with_overrides(
+        {"market.months": 6, STRATEGY + "introductory_discount": {"discount": discount}}
+    )
+    market = Market(scenario, rng=4, engine=engine).run()
+    offers = market.table("offers")
+    offers = offers[offers["programme"] == "introductory_discount"]
+    key = ["customer_id", "month"]
+    logged = offers.set_index(key).index
+    assert not logged.duplicated().any()
+    joins = market.table("lifecycle_events")
+    joins = joins[joins["cause"].isin(["first_purchase", "acquired", "won_back"])]
+    joined = joins[joins["firm"] == "Focal"].set_index(key).index
+    assert len(joined) > 50 and joined.isin(logged).all()
+    months = market.table("customer_months").set_index([*key, "firm"])
+    first = months.xs("Focal", level="firm").reindex(logged)
+    assert (first["tenure_months"] == 0).all() and (first["revenue"] > 0).all()
+    np.testing.assert_allclose(offers["cost"], first["revenue"] * discount / (1 - discount))

@@ -107,6 +107,17 @@ class Strategy:
     def start_arrays(self, firm: "Firm", customers: "CustomerArrays") -> None:
         """Allocate per-customer memory (members, assignments...) for the vectorized engine."""
 
+    def _new_population(self, customers: "CustomerArrays") -> bool:
+        """Whether ``start_arrays`` meets this population for the first time.
+
+        A strategy kept across ``adopt_strategies`` keeps its memory, as the scalar sets
+        do, so a market may call ``start_arrays`` for every strategy after a change.
+        """
+        if getattr(self, "_population", None) is customers:
+            return False
+        self._population = customers
+        return True
+
     def price_factors(
         self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
     ) -> np.ndarray | float:

@@ -16,6 +16,7 @@ References:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import NonNegative, Section, Share
@@ -23,6 +24,7 @@ from sim.strategies.base import Strategy
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
+    from sim.customer_arrays import CustomerArrays, MonthLedger
 
 #: Satisfaction (1-5) below which a customer under contract feels held hostage.
 HOSTAGE_THRESHOLD = 3.5
@@ -73,3 +75,48 @@ class Contract(Strategy):
             books.base_margin += fee  # a fee has no cost of goods
             firm.model.log_fee(customer, firm, "exit_fee", fee)
             firm.model.log_offer(customer, firm, self.name, "exit_fee", True, -fee)
+
+    # ------------------------------------------------------------------ array twins
+    def under_contracts(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``under_contract`` for customers ``who``."""
+        return (customers.supplier[who] == firm.index) & (
+            customers.tenure[who] < self.settings.term
+        )
+
+    def bonds(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``bond`` for customers ``who``."""
+        return np.where(self.under_contracts(firm, customers, who), self.settings.bond, 0.0)
+
+    def exit_costs(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``exit_cost``: the fee over a typical purchase, while the contract runs."""
+        bound = self.under_contracts(firm, customers, who)
+        # ``typical_spend`` in float64, as the scalar computes it from the same state
+        spend = customers.reference_price[who].astype(np.float64) * np.maximum(
+            customers.items_rate[who], 1.0
+        )
+        return np.where(bound, self.settings.exit_fee / spend, 0.0)
+
+    def satisfaction_drifts(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``satisfaction_drift``: hostages below the threshold grow unhappier."""
+        hostage = self.under_contracts(firm, customers, who) & (
+            customers.satisfaction[who] < HOSTAGE_THRESHOLD
+        )
+        return np.where(hostage, -self.settings.hostage_drift, 0.0)
+
+    def on_leaves(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """``on_leave``: book and log the exit fee of those who break the contract."""
+        fee = self.settings.exit_fee
+        if fee <= 0:
+            return
+        breaking = who[self.under_contracts(firm, customers, who)]
+        if len(breaking):
+            ledger.book("revenue", firm.index, breaking, fee)
+            ledger.book("base_margin", firm.index, breaking, fee)  # a fee has no cost of goods
+            firm.model.log_fees(breaking, firm, "exit_fee", np.full(len(breaking), fee))
+            firm.model.log_offers(breaking, firm, self.name, "exit_fee", True, -fee)

@@ -21,6 +21,7 @@ References:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import NonNegative, Section
@@ -29,6 +30,7 @@ from sim.strategies.base import Strategy
 if TYPE_CHECKING:
     from sim.agents import Firm
     from sim.model import Market
+    from sim.vectorized import VectorizedMarket
 
 
 class CrossSellSettings(Section):
@@ -69,6 +71,24 @@ class CrossSell(Strategy):
         ):
             for customer in self.random.sample(group, min(count, len(group))):
                 customer.sales_calls.append((firm, self))
+
+    def act_on_arrays(self, firm: "Firm", market: "VectorizedMarket") -> None:
+        """``act``: a uniform sample without replacement of each group, customers first."""
+        if market.month + 1 < self.settings.start_month:
+            return
+        segments = self.settings.segments
+        mine = market.customer_arrays.supplier == firm.index
+        customers = np.flatnonzero(mine)
+        if segments is not None:
+            customers = customers[firm.in_segments_for(customers, segments)]
+        strangers = np.flatnonzero(~mine)
+        for group, count in (
+            (customers, self.settings.customers_per_month),
+            (strangers, self.settings.prospects_per_month),
+        ):
+            k = min(count, len(group))
+            if k:
+                market.schedule_calls(firm, self, self.rng.choice(group, size=k, replace=False))
 
     def call_cost(self, existing: bool) -> float:
         """What one call costs the firm."""

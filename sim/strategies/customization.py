@@ -18,14 +18,16 @@ References:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import NonNegative, Section, Share
 from sim.strategies.base import Strategy
-from sim.strategies.segmentation import Tier
+from sim.strategies.segmentation import Tier, tier_mask
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
+    from sim.customer_arrays import CustomerArrays, MonthLedger
 
 
 class CustomizationSettings(Section):
@@ -86,3 +88,54 @@ class Customization(Strategy):
     def on_leave(self, firm: "Firm", customer: "Customer", books: "MonthBooks") -> None:
         """What the firm knew is of no use once the customer has gone."""
         self.since.pop(customer.customer_id, None)
+
+    # ------------------------------------------------------------------ array twins
+    def start_arrays(self, firm: "Firm", customers: "CustomerArrays") -> None:
+        """``since`` as one month per customer (-1: not customized)."""
+        if self._new_population(customers):
+            self.since_month = np.full(len(customers), -1, dtype=np.int32)
+
+    def covered_mask(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``covered`` for customers ``who``."""
+        mine = customers.supplier[who] == firm.index
+        if self.settings.tiers is None:
+            return mine
+        return mine & tier_mask(self.settings.tiers)[firm.tier_codes_for(who)]
+
+    def knowledges(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``knowledge`` for customers ``who``."""
+        start = self.since_month[who]
+        known = (start >= 0) & self.covered_mask(firm, customers, who)
+        months = np.where(known, firm.model.month - start, 0).astype(np.float64)
+        return np.where(known, 1.0 - (1.0 - self.settings.learning_rate) ** months, 0.0)
+
+    def value_lifts(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``value_lift`` for customers ``who``."""
+        return self.settings.value_lift * self.knowledges(firm, customers, who)
+
+    def bonds(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``bond`` for customers ``who``."""
+        return self.settings.bond * self.knowledges(firm, customers, who)
+
+    def exit_costs(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``exit_cost`` for customers ``who``."""
+        return self.settings.switching_cost * self.knowledges(firm, customers, who)
+
+    def monthly_costs(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``monthly_cost``: the cost of tailoring; a first month starts the learning."""
+        covered = self.covered_mask(firm, customers, who)
+        new = who[covered & (self.since_month[who] < 0)]
+        if len(new):
+            self.since_month[new] = firm.model.month
+            firm.model.log_offers(new, firm, self.name, "customized", True, 0.0)
+        return np.where(covered, self.settings.cost_per_customer, 0.0)
+
+    def on_leaves(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """``on_leave``: what the firm knew is forgotten."""
+        self.since_month[who] = -1

@@ -18,6 +18,7 @@ References:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.rules.switching import REASONS, ChurnReason
@@ -26,7 +27,9 @@ from sim.strategies.base import Strategy
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm
+    from sim.customer_arrays import CustomerArrays
     from sim.model import Market
+    from sim.vectorized import VectorizedMarket
 
 #: Position of the grievance a firm learns of: complaints it failed to put right.
 UNRESOLVED_COMPLAINTS = REASONS.index(ChurnReason.RESPONSE_TO_FAILURE)
@@ -52,6 +55,14 @@ def risk_score(customer: "Customer") -> float:
     dissatisfaction = (5.0 - customer.satisfaction) / 4.0
     complaints = customer.recent_grievances()[UNRESOLVED_COMPLAINTS]
     return recency + dissatisfaction + min(complaints, 1.0)
+
+
+def risk_scores(customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+    """``risk_score`` for customers ``who`` (in float64, as the scalar computes it)."""
+    recency = np.minimum(customers.months_since_purchase[who], 6) / 6.0
+    dissatisfaction = (5.0 - customers.satisfaction[who].astype(np.float64)) / 4.0
+    complaints = customers.grievances[who, UNRESOLVED_COMPLAINTS].astype(np.float64)
+    return recency + dissatisfaction + np.minimum(complaints, 1.0)
 
 
 class EarlyWarning(Strategy):
@@ -103,3 +114,57 @@ class EarlyWarning(Strategy):
     def bond(self, firm: "Firm", customer: "Customer") -> float:
         """An accepted offer binds for its months."""
         return self.settings.bond if self.active(firm, customer) else 0.0
+
+    # ------------------------------------------------------------------ array twins
+    def start_arrays(self, firm: "Firm", customers: "CustomerArrays") -> None:
+        """``selected_until`` (0: never) and ``active_until`` (-1: no offer) per customer."""
+        if self._new_population(customers):
+            self.selected_until_month = np.zeros(len(customers), dtype=np.int32)
+            self.active_until_month = np.full(len(customers), -1, dtype=np.int32)
+
+    def act_on_arrays(self, firm: "Firm", market: "VectorizedMarket") -> None:
+        """``act``: the riskiest eligible customers (ties by id) within budget."""
+        month = market.month
+        if month + 1 < self.settings.start_month:
+            return
+        customers = market.customer_arrays
+        candidates = np.flatnonzero(
+            (customers.supplier == firm.index) & (self.selected_until_month < month)
+        )
+        count = min(int(self.settings.budget // self.settings.offer_cost), len(candidates))
+        if not count:
+            return
+        neg_risk = -risk_scores(customers, candidates)
+        if count < len(candidates):  # only the top ``count`` and their ties need sorting
+            keep = neg_risk <= np.partition(neg_risk, count - 1)[count - 1]
+            candidates, neg_risk = candidates[keep], neg_risk[keep]
+        chosen = candidates[np.lexsort((candidates, neg_risk))[:count]]
+        self.selected_until_month[chosen] = month + self.settings.cooldown
+        held_out = self.rng.random(len(chosen)) < self.settings.holdout
+        if held_out.any():
+            market.log_offers(chosen[held_out], firm, self.name, "holdout", False, 0.0)
+        offered = chosen[~held_out]
+        if not len(offered):
+            return
+        accepted = self.rng.random(len(offered)) < self.settings.acceptance
+        cost = np.where(accepted, self.settings.offer_cost, 0.0)
+        firm.campaign_spend += float(cost.sum())
+        self.active_until_month[offered[accepted]] = month + self.settings.offer_months
+        market.log_offers(offered, firm, self.name, "retention_offer", accepted, cost)
+
+    def actives(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``active`` for customers ``who``."""
+        return (customers.supplier[who] == firm.index) & (
+            self.active_until_month[who] >= firm.model.month
+        )
+
+    def price_factors(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``price_factor`` for customers ``who``."""
+        active = self.actives(firm, customers, who)
+        return np.where(active, 1.0 - self.settings.discount, 1.0)
+
+    def bonds(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``bond`` for customers ``who``."""
+        return np.where(self.actives(firm, customers, who), self.settings.bond, 0.0)

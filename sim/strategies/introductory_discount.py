@@ -15,6 +15,7 @@ References:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import Section
@@ -22,6 +23,7 @@ from sim.strategies.base import Strategy
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
+    from sim.customer_arrays import CustomerArrays, MonthLedger
 
 
 class IntroductoryDiscountSettings(Section):
@@ -45,10 +47,34 @@ class IntroductoryDiscount(Strategy):
             return 1.0
         return 1.0 - self.settings.discount
 
+    def price_factors(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``price_factor``: full price only for the firm's customers past the months."""
+        settled = (customers.supplier[who] == firm.index) & (
+            customers.tenure[who] >= self.settings.months
+        )
+        return np.where(settled, 1.0, 1.0 - self.settings.discount)
+
     def after_purchase(
         self, firm: "Firm", customer: "Customer", amount: float, books: "MonthBooks"
     ) -> None:
         """Record the first discounted purchase as an accepted offer, with its cost."""
-        if customer.purchases == 1 and customer.tenure == 0:
+        if customer.purchases == 0 and customer.tenure == 0:  # counted after the hooks
             foregone = amount / (1.0 - self.settings.discount) - amount
             firm.model.log_offer(customer, firm, self.name, "discount", True, foregone)
+
+    def after_purchases(
+        self,
+        firm: "Firm",
+        customers: "CustomerArrays",
+        who: np.ndarray,
+        amounts: np.ndarray,
+        ledger: "MonthLedger",
+    ) -> None:
+        """``after_purchase`` (``purchases`` not yet counted, as in ``after_buying``)."""
+        first = (customers.purchases[who] == 0) & (customers.tenure[who] == 0)
+        if first.any():
+            paid = np.asarray(amounts, dtype=np.float64)[first]
+            foregone = paid / (1.0 - self.settings.discount) - paid
+            firm.model.log_offers(who[first], firm, self.name, "discount", True, foregone)

@@ -14,6 +14,7 @@ References:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import Section
@@ -21,6 +22,7 @@ from sim.strategies.base import Strategy
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm
+    from sim.customer_arrays import CustomerArrays
 
 
 class LoyaltyDiscountSettings(Section):
@@ -43,3 +45,12 @@ class LoyaltyDiscount(Strategy):
         if customer.supplier is firm and customer.tenure >= self.settings.after_months:
             return 1.0 - self.settings.discount
         return 1.0
+
+    def price_factors(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``price_factor`` for customers ``who``."""
+        loyal = (customers.supplier[who] == firm.index) & (
+            customers.tenure[who] >= self.settings.after_months
+        )
+        return np.where(loyal, 1.0 - self.settings.discount, 1.0)

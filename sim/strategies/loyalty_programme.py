@@ -17,6 +17,7 @@ References:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import NonNegative, Section, Share
@@ -24,6 +25,7 @@ from sim.strategies.base import Strategy
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
+    from sim.customer_arrays import CustomerArrays, MonthLedger
 
 
 class LoyaltyProgrammeSettings(Section):
@@ -73,3 +75,44 @@ class LoyaltyProgramme(Strategy):
     def monthly_cost(self, firm: "Firm", customer: "Customer") -> float:
         """Running the programme costs something per member per month."""
         return self.settings.cost_per_member if customer.customer_id in self.members else 0.0
+
+    # ------------------------------------------------------------------ array twins
+    def start_arrays(self, firm: "Firm", customers: "CustomerArrays") -> None:
+        """``invited`` and ``members`` as one bool per customer."""
+        if self._new_population(customers):
+            self.invited_mask = np.zeros(len(customers), dtype=bool)
+            self.member_mask = np.zeros(len(customers), dtype=bool)
+
+    def bonds(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``bond`` for customers ``who``."""
+        return np.where(self.member_mask[who], self.settings.bond, 0.0)
+
+    def after_purchases(
+        self,
+        firm: "Firm",
+        customers: "CustomerArrays",
+        who: np.ndarray,
+        amounts: np.ndarray,
+        ledger: "MonthLedger",
+    ) -> None:
+        """``after_purchase``: invite the uninvited (each joins with ``enrolment``)."""
+        market = firm.model
+        if market.month < self.settings.launch_month:
+            return
+        new = who[~self.invited_mask[who]]
+        if len(new):
+            self.invited_mask[new] = True
+            joins = self.rng.random(len(new)) < self.settings.enrolment
+            self.member_mask[new[joins]] = True
+            market.log_offers(new, firm, self.name, "enrol", joins, 0.0)
+        members = self.member_mask[who]
+        if members.any():
+            spent = np.asarray(amounts, dtype=np.float64)[members]
+            rewards = spent * self.settings.reward_rate * self.settings.redemption_rate
+            ledger.book("retention_cost", firm.index, who[members], rewards)
+
+    def monthly_costs(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``monthly_cost`` for customers ``who``."""
+        return np.where(self.member_mask[who], self.settings.cost_per_member, 0.0)

@@ -14,14 +14,16 @@ Reference:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import Section
 from sim.strategies.base import Strategy
-from sim.strategies.segmentation import Tier
+from sim.strategies.segmentation import Tier, tier_mask
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm
+    from sim.customer_arrays import CustomerArrays
 
 
 class PruningFeeSettings(Section):
@@ -48,3 +50,22 @@ class PruningFee(Strategy):
             self.charged.add(customer.customer_id)
             firm.model.log_offer(customer, firm, self.name, "fee", True, -self.settings.monthly_fee)
         return self.settings.monthly_fee
+
+    # ------------------------------------------------------------------ array twins
+    def start_arrays(self, firm: "Firm", customers: "CustomerArrays") -> None:
+        """``charged`` as one bool per customer."""
+        if self._new_population(customers):
+            self.charged_mask = np.zeros(len(customers), dtype=bool)
+
+    def monthly_fees(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``monthly_fee`` for customers ``who`` (first charges are logged)."""
+        fee = self.settings.monthly_fee
+        in_tiers = tier_mask(self.settings.tiers)[firm.tier_codes_for(who)]
+        pays = (customers.supplier[who] == firm.index) & in_tiers
+        new = who[pays & ~self.charged_mask[who]]
+        if len(new):
+            self.charged_mask[new] = True
+            firm.model.log_offers(new, firm, self.name, "fee", True, -fee)
+        return np.where(pays, fee, 0.0)

@@ -15,6 +15,7 @@ References:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import NonNegative, Section
@@ -22,6 +23,7 @@ from sim.strategies.base import Strategy
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
+    from sim.customer_arrays import CustomerArrays, MonthLedger
 
 
 class ReferralRewardSettings(Section):
@@ -47,3 +49,14 @@ class ReferralReward(Strategy):
         """Pay the reward for a converted referral; log it."""
         books.acquisition_cost += self.settings.reward
         firm.model.log_offer(customer, firm, self.name, "reward", True, self.settings.reward)
+
+    def referral_boosts(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> float:
+        """The same boost for everyone (broadcasts)."""
+        return self.settings.boost
+
+    def on_referrals(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """``on_referral``: book each reward on the new customer's books; log them."""
+        ledger.book("acquisition_cost", firm.index, who, self.settings.reward)
+        firm.model.log_offers(who, firm, self.name, "reward", True, self.settings.reward)

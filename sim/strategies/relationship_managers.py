@@ -17,14 +17,16 @@ References:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import NonNegative, Section, Share
 from sim.strategies.base import Strategy
-from sim.strategies.segmentation import Tier
+from sim.strategies.segmentation import Tier, tier_mask
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
+    from sim.customer_arrays import CustomerArrays, MonthLedger
 
 
 class RelationshipManagersSettings(Section):
@@ -74,3 +76,49 @@ class RelationshipManagers(Strategy):
     def on_leave(self, firm: "Firm", customer: "Customer", books: "MonthBooks") -> None:
         """A customer who leaves is no longer assigned (a return starts over)."""
         self.assigned.discard(customer.customer_id)
+
+    # ------------------------------------------------------------------ array twins
+    def start_arrays(self, firm: "Firm", customers: "CustomerArrays") -> None:
+        """``assigned`` as one bool per customer."""
+        if self._new_population(customers):
+            self.assigned_mask = np.zeros(len(customers), dtype=bool)
+
+    def managed_mask(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``managed`` for customers ``who``."""
+        in_tiers = tier_mask(self.settings.tiers)[firm.tier_codes_for(who)]
+        return (customers.supplier[who] == firm.index) & in_tiers
+
+    def bonds(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``bond`` for customers ``who``."""
+        return np.where(self.managed_mask(firm, customers, who), self.settings.bond, 0.0)
+
+    def exit_costs(self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray) -> np.ndarray:
+        """``exit_cost`` for customers ``who``."""
+        managed = self.managed_mask(firm, customers, who)
+        return np.where(managed, self.settings.switching_cost, 0.0)
+
+    def satisfaction_drifts(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``satisfaction_drift`` for customers ``who``."""
+        managed = self.managed_mask(firm, customers, who)
+        return np.where(managed, self.settings.satisfaction_lift, 0.0)
+
+    def monthly_costs(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``monthly_cost``: a manager per managed customer; first assignments are logged."""
+        managed = self.managed_mask(firm, customers, who)
+        new = who[managed & ~self.assigned_mask[who]]
+        if len(new):
+            self.assigned_mask[new] = True
+            firm.model.log_offers(new, firm, self.name, "assigned", True, 0.0)
+        return np.where(managed, self.settings.cost_per_customer, 0.0)
+
+    def on_leaves(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """``on_leave``: no longer assigned."""
+        self.assigned_mask[who] = False

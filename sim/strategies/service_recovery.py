@@ -16,11 +16,14 @@ References:
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.section import NonNegative, Section, Share
 from sim.strategies.base import Strategy
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
+    from sim.customer_arrays import CustomerArrays, MonthLedger
 
 
 class ServiceRecoverySettings(Section):
@@ -45,3 +48,9 @@ class ServiceRecovery(Strategy):
     def on_complaint(self, firm: "Firm", customer: "Customer", books: "MonthBooks") -> None:
         """Each complaint handled costs staff time."""
         books.retention_cost += self.settings.cost_per_complaint
+
+    def on_complaints(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """``on_complaint`` for customers ``who``."""
+        ledger.book("retention_cost", firm.index, who, self.settings.cost_per_complaint)

@@ -11,13 +11,16 @@ Reference:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import Section
 from sim.strategies.base import Strategy
+from sim.strategies.segmentation import TIER_CODES
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm
+    from sim.customer_arrays import CustomerArrays
 
 PriceFactor = Annotated[float, Field(gt=0.0, le=3.0)]
 
@@ -45,3 +48,11 @@ class TieredPricing(Strategy):
             return 1.0
         tier = firm.tier_of(customer)
         return getattr(self.settings, tier) if tier else 1.0
+
+    def price_factors(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``price_factor``: each tier code's factor; list price without a tier."""
+        factors = np.array([1.0, *(getattr(self.settings, tier) for tier in TIER_CODES[1:])])
+        mine = customers.supplier[who] == firm.index
+        return np.where(mine, factors[firm.tier_codes_for(who)], 1.0)

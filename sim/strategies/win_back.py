@@ -15,6 +15,7 @@ References:
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field
 
 from sim.section import NonNegative, Section, Share
@@ -22,7 +23,13 @@ from sim.strategies.base import Strategy
 
 if TYPE_CHECKING:
     from sim.agents import Customer, Firm, MonthBooks
+    from sim.customer_arrays import CustomerArrays, MonthLedger
     from sim.model import Market
+    from sim.vectorized import VectorizedMarket
+
+#: ``sim.customer_arrays.NO_FIRM`` (imported from there, it would make a cycle:
+#: customer_arrays -> population -> scenario -> strategies).
+NO_FIRM = -1
 
 
 class WinBackSettings(Section):
@@ -78,3 +85,58 @@ class WinBack(Strategy):
         if customer.customer_id in self.contacted:
             self.contacted.discard(customer.customer_id)
             firm.model.log_offer(customer, firm, self.name, "returned", True, 0.0)
+
+    # ------------------------------------------------------------------ array twins
+    def start_arrays(self, firm: "Firm", customers: "CustomerArrays") -> None:
+        """``lapsed`` as the month each customer left (-1: not on the list), ``contacted``."""
+        if self._new_population(customers):
+            self.lapsed_month = np.full(len(customers), -1, dtype=np.int32)
+            self.contacted_mask = np.zeros(len(customers), dtype=bool)
+
+    def on_leaves(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray, ledger: "MonthLedger"
+    ) -> None:
+        """``on_leave``: onto the win-back list, not yet contacted."""
+        self.lapsed_month[who] = firm.model.month
+        self.contacted_mask[who] = False
+
+    def act_on_arrays(self, firm: "Firm", market: "VectorizedMarket") -> None:
+        """``act``: drop the returned and the long gone; reach a share of the others."""
+        customers = market.customer_arrays
+        lapsed = np.flatnonzero(self.lapsed_month >= 0)
+        gone = (customers.supplier[lapsed] != NO_FIRM) | (
+            market.month - self.lapsed_month[lapsed] > self.settings.window
+        )
+        self.lapsed_month[lapsed[gone]] = -1
+        waiting = lapsed[~gone]
+        waiting = waiting[~self.contacted_mask[waiting]]
+        reached = waiting[self.rng.random(len(waiting)) < self.settings.reach]
+        if not len(reached):
+            return
+        self.contacted_mask[reached] = True
+        back = reached[customers.lapsed_from[reached] == firm.index]
+        customers.lapsed_from[back] = NO_FIRM  # the firm is back in consideration
+        cost = self.settings.cost_per_contact
+        firm.campaign_spend += cost * len(reached)
+        market.log_offers(reached, firm, self.name, "contact", False, cost)
+
+    def price_factors(
+        self, firm: "Firm", customers: "CustomerArrays", who: np.ndarray
+    ) -> np.ndarray:
+        """``price_factor`` for customers ``who``."""
+        quoted = self.contacted_mask[who] & (customers.supplier[who] != firm.index)
+        return np.where(quoted, 1.0 - self.settings.discount, 1.0)
+
+    def after_purchases(
+        self,
+        firm: "Firm",
+        customers: "CustomerArrays",
+        who: np.ndarray,
+        amounts: np.ndarray,
+        ledger: "MonthLedger",
+    ) -> None:
+        """``after_purchase``: contacted customers who buy have accepted the offer."""
+        returned = who[self.contacted_mask[who]]
+        if len(returned):
+            self.contacted_mask[returned] = False
+            firm.model.log_offers(returned, firm, self.name, "returned", True, 0.0)

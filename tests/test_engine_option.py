@@ -1,8 +1,4 @@
-"""The engine choice of comparisons, experiments and the command line.
-
-Nothing here needs the vectorized engine: where its name must pass validation, the
-check is replaced, so these tests hold before and after that engine lands.
-"""
+"""The engine choice of comparisons, experiments and the command line."""
 
 import json
 
@@ -98,3 +94,21 @@ def test_run_engine_option(tmp_path, capsys):
         cli.main([*args, "--engine", "numba", "--out", str(tmp_path / "x")])
     assert info.value.code == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_a_sweep_on_the_vectorized_engine_is_kept_apart_from_the_agents(tmp_path):
+    folder = tmp_path / "sweep"
+    vectorized = small_experiment(engine="vectorized")
+    assert run_experiment(vectorized, folder, workers=1).executed == 2
+    assert json.loads((folder / "manifest.json").read_text())["engine"] == "vectorized"
+    with pytest.raises(ExperimentError, match="resume it with engine 'vectorized'"):
+        run_experiment(small_experiment(), folder, workers=1)
+    assert run_experiment(vectorized, folder, workers=1).executed == 0  # resumes as itself
+    assert run_once(SMALL, 7, engine="vectorized") != run_once(SMALL, 7)  # other streams
+
+
+def test_run_on_the_vectorized_engine(tmp_path, capsys):
+    args = ["run", "baseline", "--customers", "100", "--months", "2", "--quiet"]
+    assert cli.main([*args, "--engine", "vectorized", "--out", str(tmp_path)]) == 0
+    assert "vectorized engine" in capsys.readouterr().out
+    assert (tmp_path / "baseline" / "kpis.csv").exists()

@@ -5,6 +5,7 @@ clear error and exits with code 2, before anything is written.
 """
 
 import argparse
+import dataclasses
 import sys
 import textwrap
 from pathlib import Path
@@ -16,6 +17,8 @@ from sim.scenario import Scenario, preset_names
 if TYPE_CHECKING:
     import pandas as pd
 
+#: The engines (``sim.model.ENGINES``, not imported here: the model takes seconds to load).
+ENGINES = ("agents", "vectorized")
 #: KPI columns in the printed summary table.
 SUMMARY_COLUMNS = [
     "month",
@@ -46,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--backend", choices=["duckdb", "parquet"], default="duckdb", help="CRM database format"
     )
+    run.add_argument("--engine", choices=ENGINES, default="agents", help="simulation engine")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     compare = commands.add_parser(
         "compare", help="compare strategy variants over replications (common random numbers)"
@@ -57,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--months", type=int, help="months to simulate")
     compare.add_argument("--seed", type=int, default=0, help="master seed of the replications")
     compare.add_argument("--out", type=Path, default=Path("out"), help="output folder")
+    compare.add_argument("--engine", choices=ENGINES, default="agents", help="simulation engine")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
     tournament = commands.add_parser(
         "tournament", help="a classroom competition: teams run the firms of one market"
@@ -80,7 +85,36 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out/)")
     sweep.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    sweep.add_argument(
+        "--engine", choices=ENGINES, help="simulation engine (overrides the file's 'engine')"
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    equivalence = commands.add_parser(
+        "equivalence",
+        help="do two engines give the same KPI distributions? (exit 1 if they disagree)",
+    )
+    equivalence.add_argument("scenario", help="a preset name or a .toml file")
+    equivalence.add_argument("--replications", type=int, default=30, help="runs per engine")
+    equivalence.add_argument("--customers", type=int, help="number of customers")
+    equivalence.add_argument("--seed", type=int, default=0, help="master seed of the replications")
+    equivalence.add_argument(
+        "--workers", type=int, help="local worker processes (default: one per core)"
+    )
+    equivalence.add_argument(
+        "--months", type=int, nargs="+", default=[12, 36, 60], help="checkpoint months"
+    )
+    equivalence.add_argument("--alpha", type=float, default=0.05, help="family-wise error rate")
+    equivalence.add_argument(
+        "--reference", choices=ENGINES, default="agents", help="reference engine"
+    )
+    equivalence.add_argument(
+        "--candidate", choices=ENGINES, default="vectorized", help="candidate engine"
+    )
+    equivalence.add_argument(
+        "--candidate-seed",
+        type=int,
+        help="another master seed for the candidate (independent sides; default: the same seeds)",
+    )
     commands.add_parser("presets", help="list the scenario presets")
     info = commands.add_parser("info", help="show a preset's Info sections")
     info.add_argument("scenario", help="a preset name or a .toml file")
@@ -104,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             return _tournament(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "equivalence":
+            return _equivalence(args)
         return _run(args)
     except CRMError as exc:
         print(f"crm-sim: error: {exc}", file=sys.stderr)
@@ -204,6 +240,7 @@ def _compare(args: argparse.Namespace) -> int:
         replications=args.replications,
         rng=args.seed,
         progress=lambda name, replication: bar.update(1),
+        engine=args.engine,
     )
     bar.close()
     summary = summarise_comparison(runs)
@@ -236,6 +273,8 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.experiments import MANIFEST, Experiment, run_experiment
 
     experiment = Experiment.load(args.experiment)
+    if args.engine is not None:
+        experiment = dataclasses.replace(experiment, engine=args.engine)
     folder = args.out / experiment.name
     try:
         result = run_experiment(
@@ -256,8 +295,9 @@ def _sweep(args: argparse.Namespace) -> int:
     runs = len(experiment.runs())
     print(
         f"\n{experiment.name}: {len(experiment.variants)} variants x "
-        f"{experiment.replications} replications (master seed {experiment.seed}); "
-        f"{result.executed} of {runs} runs computed now, {runs - result.executed} found done; "
+        f"{experiment.replications} replications (master seed {experiment.seed}, "
+        f"{experiment.engine} engine); {result.executed} of {runs} runs computed now, "
+        f"{runs - result.executed} found done; "
         f"reference variant: {next(iter(experiment.variants))}"
     )
     _print_summary(result.summary())
@@ -268,6 +308,28 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _equivalence(args: argparse.Namespace) -> int:
+    from sim.equivalence import compare_engines
+
+    try:
+        comparison = compare_engines(
+            Scenario.load(args.scenario),
+            replications=args.replications,
+            seed=args.seed,
+            months=args.months,
+            reference={"engine": args.reference},
+            candidate={"engine": args.candidate},
+            customers=args.customers,
+            workers=args.workers,
+            alpha=args.alpha,
+            candidate_seed=args.candidate_seed,
+        )
+    except ImportError as exc:
+        raise CRMError(f"an engine cannot be loaded ({exc})") from None
+    print(comparison.summary())
+    return 0 if comparison.agree else 1
+
+
 def _run(args: argparse.Namespace) -> int:
     import matplotlib
 
@@ -275,12 +337,14 @@ def _run(args: argparse.Namespace) -> int:
     from matplotlib import pyplot
 
     from sim import plots
+    from sim.compare import check_engine
     from sim.model import Market
 
     scenario = _sized(args)
+    check_engine(args.engine)  # before anything is written
     folder = _output_folder(args.out / scenario.name)
     database = folder / ("crm.duckdb" if args.backend == "duckdb" else "crm_parquet")
-    market = Market(scenario, database=database, backend=args.backend)
+    market = Market(scenario, database=database, backend=args.backend, engine=args.engine)
     try:
         market.run_for(scenario.market.months, progress=not args.quiet)
     except BaseException:
@@ -307,7 +371,8 @@ def _run(args: argparse.Namespace) -> int:
     yearly = kpis[(kpis["month"] % 12 == 0) | (kpis["month"] == kpis["month"].max())]
     print(
         f"\n{scenario.name}: {scenario.market.customers} customers, "
-        f"{scenario.market.months} months, seed {market.seed}; KPIs of {scenario.focal_firm}"
+        f"{scenario.market.months} months, seed {market.seed}, {args.engine} engine; "
+        f"KPIs of {scenario.focal_firm}"
     )
     print(
         yearly[SUMMARY_COLUMNS]

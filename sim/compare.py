@@ -11,6 +11,7 @@ Reference:
     (comparing alternative system configurations: paired-t confidence intervals).
 """
 
+import importlib
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.errors import ScenarioError
-from sim.model import Market
+from sim.model import ENGINES, Market
 from sim.rules.switching import REASONS
 from sim.scenario import Scenario
 
@@ -64,6 +65,22 @@ def summarise_run(kpis: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def check_engine(engine: str) -> str:
+    """``engine`` if it names an engine that loads (``sim.model.ENGINES``), else a ScenarioError.
+
+    Loading it here makes a missing engine one clear error before any run, not one
+    traceback per worker.
+    """
+    if engine not in ENGINES:
+        raise ScenarioError(f"engine = {engine!r}: allowed: {', '.join(map(repr, ENGINES))}")
+    if engine == "vectorized":
+        try:
+            importlib.import_module("sim.vectorized")
+        except ImportError as exc:
+            raise ScenarioError(f"engine = 'vectorized': cannot be loaded ({exc})") from None
+    return engine
+
+
 def replication_seeds(rng: int, replications: int) -> list[int]:
     """Independent seeds for the replications, derived from one master seed."""
     if replications < 2:
@@ -94,16 +111,15 @@ def build_variants(
     return built
 
 
-def run_once(scenario: Scenario, seed: int) -> dict[str, float]:
+def run_once(scenario: Scenario, seed: int, engine: str = "agents") -> dict[str, float]:
     """One replication: run the market to its last month and summarise it (RUN_METRICS).
 
-    A module-level function of plain inputs, so process pools and Dask workers can run it;
-    the CRM database is discarded, since only the summary is kept.
+    A module-level function of plain inputs, so process pools and Dask workers can run it.
+    The market keeps no CRM database (backend "none"): only the KPIs are summarised, and
+    the KPIs do not depend on the backend. ``engine`` is ``Market``'s engine.
     """
-    market = Market(scenario, rng=seed).run_for(scenario.market.months)
-    summary = summarise_run(market.kpis())
-    market.warehouse.discard()
-    return summary
+    market = Market(scenario, rng=seed, backend="none", engine=engine).run()
+    return summarise_run(market.kpis())
 
 
 def compare_runs(
@@ -112,6 +128,7 @@ def compare_runs(
     replications: int = 10,
     rng: int = 0,
     progress: Callable[[str, int], None] | None = None,
+    engine: str = "agents",
 ) -> pd.DataFrame:
     """Run every variant over the same seeds; one row per variant and replication.
 
@@ -122,14 +139,16 @@ def compare_runs(
         replications: runs per variant (at least 2).
         rng: master seed; replication ``i`` uses the same seed in every variant.
         progress: called with (variant, replication) after each run.
+        engine: the engine of every run, "agents" or "vectorized" (``sim.model.ENGINES``).
     """
+    check_engine(engine)
     base = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
     seeds = replication_seeds(rng, replications)
     built = build_variants(base, variants)
     rows = []
     for name, variant in built.items():
         for replication, seed in enumerate(seeds):
-            summary = run_once(variant, seed)
+            summary = run_once(variant, seed, engine)
             rows.append({"variant": name, "replication": replication, "seed": seed, **summary})
             if progress is not None:
                 progress(name, replication)
@@ -173,14 +192,16 @@ def compare(
     replications: int = 10,
     rng: int = 0,
     confidence: float = 0.95,
+    engine: str = "agents",
 ) -> pd.DataFrame:
     """Compare variants over common random numbers: the tidy summary table.
 
     ``compare("baseline", {"now": {}, "dearer": {"firms.Focal.price": 22.0}})`` returns,
     for every variant and metric, the mean with its confidence interval and, for
     "dearer", the paired difference against "now" with its interval and p-value.
+    ``engine`` is the engine of every run (see ``compare_runs``).
     """
-    runs = compare_runs(scenario, variants, replications=replications, rng=rng)
+    runs = compare_runs(scenario, variants, replications=replications, rng=rng, engine=engine)
     return summarise_comparison(runs, confidence=confidence)
 
 

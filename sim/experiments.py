@@ -10,7 +10,8 @@ and written to its own Parquet file under ``FOLDER/runs/``, atomically: the file
 written under a temporary name in the same folder and then renamed. A file that exists
 is therefore complete, which is what makes resuming safe: an interrupted experiment,
 started again on the same folder, computes only the runs that have no file yet.
-``FOLDER/manifest.json`` records the definition (scenario TOML, grid or variants, seeds);
+``FOLDER/manifest.json`` records the definition (scenario TOML, grid or variants, seeds,
+the engine);
 another definition in the same folder is refused with an error naming what differs, so
 results of two experiments are never mixed. ``FOLDER/summary.parquet`` (and ``.csv``)
 holds means with 95% confidence intervals per variant and metric, and paired
@@ -40,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 import duckdb
 import pandas as pd
@@ -53,6 +54,7 @@ from tqdm.auto import tqdm
 from sim.compare import (
     RUN_METRICS,
     build_variants,
+    check_engine,
     flatten_overrides,
     replication_seeds,
     run_once,
@@ -114,6 +116,8 @@ class Experiment:
         seed: master seed of the replication seeds, shared by all variants.
         name: the experiment's name: the CLI's output folder under ``--out``.
         grid: the grid the variants were made from, if any (kept in the manifest).
+        engine: the engine of every run, "agents" or "vectorized" (``sim.model.ENGINES``);
+            part of the manifest, so a folder is never resumed with the other engine.
     """
 
     scenario: Scenario
@@ -122,6 +126,7 @@ class Experiment:
     seed: int = 0
     name: str = "experiment"
     grid: Mapping[str, Sequence[Any]] | None = None
+    engine: str = "agents"
     _scenarios: dict[str, Scenario] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -130,6 +135,7 @@ class Experiment:
         object.__setattr__(self, "variants", {k: dict(v) for k, v in self.variants.items()})
         if self.seed < 0:
             raise ScenarioError(f"seed = {self.seed}: must be a whole number >= 0")
+        check_engine(self.engine)
         replication_seeds(self.seed, self.replications)
         Scenario.from_dict({"name": self.name}, source="experiment")  # a safe folder name
         object.__setattr__(self, "_scenarios", build_variants(self.scenario, self.variants))
@@ -142,6 +148,7 @@ class Experiment:
         replications: int = 10,
         seed: int = 0,
         name: str = "experiment",
+        engine: str = "agents",
     ) -> Self:
         """Every combination of the grid's values is a variant, in the grid's order.
 
@@ -162,7 +169,7 @@ class Experiment:
             label = ", ".join(f"{k}={_text(v)}" for k, v in overrides.items())
             variants[label] = overrides
         grid = {path: list(values) for path, values in grid.items()}
-        return cls(scenario, variants, replications, seed, name, grid)
+        return cls(scenario, variants, replications, seed, name, grid, engine)
 
     @classmethod
     def from_variants(
@@ -172,9 +179,10 @@ class Experiment:
         replications: int = 10,
         seed: int = 0,
         name: str = "experiment",
+        engine: str = "agents",
     ) -> Self:
         """Named variants, each a table of overrides (``{}`` = the scenario as it is)."""
-        return cls(scenario, variants, replications, seed, name)
+        return cls(scenario, variants, replications, seed, name, engine=engine)
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
@@ -207,7 +215,7 @@ class Experiment:
             base = base.with_overrides(spec.overrides)
         except ScenarioError as exc:
             raise ScenarioError(f"{path}: field 'overrides': {exc}") from None
-        common = {"replications": spec.replications, "seed": spec.seed}
+        common = {"replications": spec.replications, "seed": spec.seed, "engine": spec.engine}
         common["name"] = spec.name or path.stem
         try:
             if spec.grid is not None:
@@ -246,6 +254,7 @@ class Experiment:
                 "replications": self.replications,
                 "seed": self.seed,
                 "seeds": self.seeds(),
+                "engine": self.engine,
             }
         )
 
@@ -257,6 +266,7 @@ class ExperimentFile(Section):
     scenario: Annotated[str, Field(min_length=1)]
     replications: Annotated[int, Field(ge=2, le=100_000)] = 10
     seed: Annotated[int, Field(ge=0)] = 0
+    engine: Literal["agents", "vectorized"] = "agents"
     overrides: dict[str, Any] = Field(default_factory=dict)
     grid: Annotated[dict[str, list[Any]], Field(min_length=1)] | None = None
     variants: Annotated[dict[str, dict[str, Any]], Field(min_length=1)] | None = None
@@ -377,7 +387,7 @@ def run_experiment(
         pending = [run for run in runs if not (runs_folder / run.file_name).exists()]
         tasks = [(run, experiment.variant_scenario(run.variant)) for run in pending]
         columns = _override_columns(experiment.variants)
-        done = _start(tasks, workers, client, stack)
+        done = _start(tasks, experiment.engine, workers, client, stack)
         bar = stack.enter_context(
             tqdm(
                 total=len(runs),
@@ -402,25 +412,29 @@ def run_experiment(
 
 # ---------------------------------------------------------------------- execution
 def _start(
-    tasks: list[Task], workers: int | None, client: "Client | None", stack: contextlib.ExitStack
+    tasks: list[Task],
+    engine: str,
+    workers: int | None,
+    client: "Client | None",
+    stack: contextlib.ExitStack,
 ) -> Iterator[tuple[Run, dict[str, float]]]:
     """Start the runs on Dask, a process pool or (one worker) here; results as they end."""
     if client is not None:
-        return _on_dask(tasks, client, stack)
+        return _on_dask(tasks, engine, client, stack)
     workers = min(workers or os.cpu_count() or 1, len(tasks))
     if workers > 1:
-        return _on_processes(tasks, workers, stack)
-    return ((run, run_once(scenario, run.seed)) for run, scenario in tasks)
+        return _on_processes(tasks, engine, workers, stack)
+    return ((run, run_once(scenario, run.seed, engine)) for run, scenario in tasks)
 
 
 def _on_processes(
-    tasks: list[Task], workers: int, stack: contextlib.ExitStack
+    tasks: list[Task], engine: str, workers: int, stack: contextlib.ExitStack
 ) -> Iterator[tuple[Run, dict[str, float]]]:
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=_process_context(), initializer=_one_thread_each
     )
     stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-    futures = {pool.submit(run_once, scenario, run.seed): run for run, scenario in tasks}
+    futures = {pool.submit(run_once, scenario, run.seed, engine): run for run, scenario in tasks}
     return ((futures[f], f.result()) for f in as_completed(futures))
 
 
@@ -451,12 +465,13 @@ def _one_thread_each() -> None:
 
 
 def _on_dask(
-    tasks: list[Task], client: "Client", stack: contextlib.ExitStack
+    tasks: list[Task], engine: str, client: "Client", stack: contextlib.ExitStack
 ) -> Iterator[tuple[Run, dict[str, float]]]:
     from distributed import as_completed as dask_completed
 
     futures = {
-        client.submit(run_once, scenario, run.seed, pure=False): run for run, scenario in tasks
+        client.submit(run_once, scenario, run.seed, engine, pure=False): run
+        for run, scenario in tasks
     }
     stack.callback(client.cancel, list(futures))
     return ((futures[f], f.result()) for f in dask_completed(list(futures), loop=client.loop))
@@ -483,6 +498,13 @@ def _check_folder(folder: Path, manifest: dict[str, Any]) -> None:
             stored = json.loads(stored_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ExperimentError(f"{stored_path}: unreadable manifest ({exc})") from None
+        stored_engine = stored.get("engine", "agents") if isinstance(stored, dict) else None
+        if stored_engine is not None and stored_engine != manifest["engine"]:
+            raise ExperimentError(
+                f"{folder} holds runs of the {stored_engine!r} engine, not {manifest['engine']!r}; "
+                f"resume it with engine {stored_engine!r} (crm-sim sweep --engine "
+                f"{stored_engine}), or choose another output folder"
+            )
         differences = _differences(stored, manifest)
         if differences:
             raise ExperimentError(
@@ -518,6 +540,7 @@ def _differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
 def _comparable(manifest: dict[str, Any]) -> dict[str, Any]:
     """A manifest with its scenario parsed and its variants by name, so diffs name fields."""
     manifest = {k: v for k, v in manifest.items() if k != "seeds"}  # seeds follow from seed
+    manifest.setdefault("engine", "agents")  # folders from before the engine choice
     with contextlib.suppress(TypeError, tomllib.TOMLDecodeError):
         manifest["scenario"] = tomllib.loads(manifest["scenario"])
     variants = manifest.get("variants")

@@ -162,11 +162,11 @@ def test_an_interrupted_experiment_resumes_where_it_stopped(tmp_path, monkeypatc
     real_run_once = experiments.run_once
     calls = []
 
-    def interrupted_after_three(scenario, seed):
+    def interrupted_after_three(scenario, seed, engine="agents"):
         if len(calls) == 3:
             raise KeyboardInterrupt
         calls.append(seed)
-        return real_run_once(scenario, seed)
+        return real_run_once(scenario, seed, engine)
 
     monkeypatch.setattr(experiments, "run_once", interrupted_after_three)
     folder = tmp_path / "grid"
@@ -185,11 +185,11 @@ def test_ctrl_c_in_the_cli_keeps_finished_runs_and_says_how_to_resume(
     real_run_once = experiments.run_once
     calls = []
 
-    def ctrl_c_on_the_third_run(scenario, seed):
+    def ctrl_c_on_the_third_run(scenario, seed, engine="agents"):
         if len(calls) == 2:
             raise KeyboardInterrupt
         calls.append(seed)
-        return real_run_once(scenario, seed)
+        return real_run_once(scenario, seed, engine)
 
     monkeypatch.setattr(experiments, "run_once", ctrl_c_on_the_third_run)
     path = tmp_path / "e.toml"

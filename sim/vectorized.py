@@ -953,29 +953,11 @@ class VectorizedMarket(Market):
         ``item_price`` is each buyer's price of an item with price factor 1; a line's
         unit price is that times its product's price factor.
         """
-        n = len(who)
-        self._totals[firm.index]["transactions"] += n
-        first = self._next_transaction_id
-        self._next_transaction_id += n
-        if not self.keeps_events or not n:
+        items = sum(quantities[:, p] for p in range(quantities.shape[1]))
+        classes = _coded(buy_class, _BUY_CLASSES, len(who))
+        ids = self._write_transactions(who, firm, items, amounts, costs, classes)
+        if ids is None:
             return
-        ids = np.arange(first, first + n)
-        start, days = self._month_days[self.month - 1]
-        date = start + (self._dates.random(n) * days).astype(np.int32)
-        self.warehouse.add_batch(
-            "transactions",
-            {
-                "transaction_id": ids,
-                "customer_id": who,
-                "firm": _repeat(firm.name, n),
-                "month": _month(self.month, n),
-                "date": pa.array(date.astype(np.int32)).cast(pa.date32()),
-                "items": sum(quantities[:, p] for p in range(quantities.shape[1])).astype(np.int32),
-                "amount": amounts,
-                "cost": costs,
-                "buy_class": _coded(buy_class, _BUY_CLASSES, n),
-            },
-        )
         rows, products = np.nonzero(quantities)
         quantity = quantities[rows, products]
         unit_price = item_price[rows] * self._price_factors[products]
@@ -995,12 +977,40 @@ class VectorizedMarket(Market):
         """Fees charged to customers ``who``: transactions with one line named after the fee."""
         n = len(who)
         amounts = np.broadcast_to(np.asarray(amounts, dtype=np.float64), (n,))
-        names = pa.array([fee], pa.string())
+        ones = np.ones(n, dtype=np.int32)
+        ids = self._write_transactions(
+            who, firm, ones, amounts, np.zeros(n), pa.nulls(n, pa.string())
+        )
+        if ids is None:
+            return
+        self.warehouse.add_batch(
+            "line_items",
+            {
+                "transaction_id": ids,
+                "customer_id": who,
+                "product": _repeat(fee, n),
+                "quantity": ones,
+                "unit_price": amounts,
+                "amount": amounts,
+            },
+        )
+
+    def _write_transactions(
+        self,
+        who: np.ndarray,
+        firm: Firm,
+        items: np.ndarray,
+        amounts: np.ndarray,
+        costs: np.ndarray,
+        buy_class: pa.Array,
+    ) -> np.ndarray | None:
+        """Count and log transactions on random days; their ids (None if not kept)."""
+        n = len(who)
         self._totals[firm.index]["transactions"] += n
         first = self._next_transaction_id
         self._next_transaction_id += n
         if not self.keeps_events or not n:
-            return
+            return None
         ids = np.arange(first, first + n)
         start, days = self._month_days[self.month - 1]
         date = start + (self._dates.random(n) * days).astype(np.int32)
@@ -1012,23 +1022,13 @@ class VectorizedMarket(Market):
                 "firm": _repeat(firm.name, n),
                 "month": _month(self.month, n),
                 "date": pa.array(date.astype(np.int32)).cast(pa.date32()),
-                "items": np.ones(n, dtype=np.int32),
+                "items": np.asarray(items, dtype=np.int32),
                 "amount": amounts,
-                "cost": np.zeros(n),
-                "buy_class": pa.nulls(n, pa.string()),
+                "cost": costs,
+                "buy_class": buy_class,
             },
         )
-        self.warehouse.add_batch(
-            "line_items",
-            {
-                "transaction_id": ids,
-                "customer_id": who,
-                "product": _coded(np.zeros(n, dtype=np.int8), names, n),
-                "quantity": np.ones(n, dtype=np.int32),
-                "unit_price": amounts,
-                "amount": amounts,
-            },
-        )
+        return ids
 
     def log_service_events(
         self,
